@@ -1,0 +1,123 @@
+#!/usr/bin/env python
+"""Training throughput: ycit's Transformer against Hugging Face `transformers`' GPT-2 with the same
+layers, heads, width, context and vocabulary, the same batches, the same loss and the same AdamW
+optimiser, timed in one run with the two models' steps interleaved (so both see the same machine load).
+
+    python bench/bench_train.py                      # 6 layers, 4 heads, width 256, batch 32, context 128, CPU
+    python bench/bench_train.py --device cuda        # on a GPU
+    python bench/bench_train.py --quick              # a small model, for a smoke test
+
+Prints training tokens per second of each and the ratio ycit / transformers (target: >= 1.0).
+`transformers` is a benchmark extra, never imported by ycit itself.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import time
+import warnings
+
+import torch
+import torch.nn.functional as F
+
+from ycit.train import TokenData, count_params
+from ycit.transformer import Transformer, TransformerConfig
+
+
+def hf_gpt2(cfg: TransformerConfig):
+    "`transformers`' GPT2LMHeadModel with the same shape, no dropout, PyTorch's fused attention."
+    from transformers import GPT2Config, GPT2LMHeadModel
+    from transformers.utils import logging
+    logging.set_verbosity_error()
+    config = GPT2Config(vocab_size=cfg.vocab_size, n_positions=cfg.block_size, n_embd=cfg.d_model, n_layer=cfg.n_layer,
+                        n_head=cfg.n_head, resid_pdrop=0.0, embd_pdrop=0.0, attn_pdrop=0.0,
+                        bos_token_id=0, eos_token_id=None, pad_token_id=0, attn_implementation='sdpa')
+    model = GPT2LMHeadModel(config)
+    assert model.config._attn_implementation == 'sdpa'
+    return model
+
+
+def make_step(model, logits_of, lr: float):
+    "One training step of `model`: forward, cross-entropy, backward, gradient clipping, AdamW."
+    decay = [p for p in model.parameters() if p.dim() >= 2]
+    no_decay = [p for p in model.parameters() if p.dim() < 2]
+    optimizer = torch.optim.AdamW([{'params': decay, 'weight_decay': 0.1}, {'params': no_decay, 'weight_decay': 0.0}],
+                                  lr=lr, betas=(0.9, 0.95))
+    def step(x, y):
+        loss = F.cross_entropy(logits_of(model, x).flatten(0, 1).float(), y.flatten())
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+        return loss
+    return step
+
+
+def synchronize(device):
+    if device.type == 'cuda': torch.cuda.synchronize()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser.add_argument('--n-layer', type=int, default=6)
+    parser.add_argument('--d-model', type=int, default=256)
+    parser.add_argument('--n-head', type=int, default=4)
+    parser.add_argument('--block-size', type=int, default=128, help='training context')
+    parser.add_argument('--batch-size', type=int, default=32)
+    parser.add_argument('--steps', type=int, default=5, help='timed steps per model per round')
+    parser.add_argument('--rounds', type=int, default=3, help='rounds of alternating ycit / transformers steps')
+    parser.add_argument('--device', default='cpu')
+    parser.add_argument('--threads', type=int, default=1, help='torch CPU threads')
+    parser.add_argument('--quick', action='store_true', help='a 2-layer width-64 model, 2 steps x 2 rounds: a smoke test')
+    args = parser.parse_args()
+    if args.quick: args.n_layer, args.d_model, args.n_head, args.steps, args.rounds = 2, 64, 4, 2, 2
+    torch.set_num_threads(args.threads)
+    device = torch.device(args.device)
+
+    data = TokenData.shakespeare_chars()
+    torch.manual_seed(0)
+    cfg = TransformerConfig(vocab_size=data.vocab_size, block_size=args.block_size, n_layer=args.n_layer,
+                            n_head=args.n_head, d_model=args.d_model)
+    ours, theirs = Transformer(cfg).to(device).train(), hf_gpt2(cfg).to(device).train()
+    steps = {'ycit': make_step(ours, lambda m, x: m(x), 1e-3),
+             'transformers': make_step(theirs, lambda m, x: m(input_ids=x, use_cache=False).logits, 1e-3)}
+    generator = torch.Generator().manual_seed(0)
+    batches = [data.batch('train', args.batch_size, args.block_size, generator, device) for _ in range(args.steps)]
+    print(f'machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}, '
+          f'device {device}' + (f' ({torch.cuda.get_device_name(device)})' if device.type == 'cuda' else
+                                f', {torch.get_num_threads()} thread(s), load average {os.getloadavg()[0]:.1f}'))
+    print(f'shape: {cfg.n_layer} layers, {cfg.n_head} heads, width {cfg.d_model}, context {cfg.block_size}, vocab '
+          f'{cfg.vocab_size}, batch {args.batch_size}; ycit {count_params(ours):,} params (RoPE, RMSNorm, SwiGLU, no biases), '
+          f'transformers GPT-2 {count_params(theirs):,} params (learned positions, LayerNorm, GELU, biases)')
+    print('same batches, float32, cross-entropy, AdamW(lr 1e-3, betas (0.9, 0.95), weight decay 0.1), grad clip 1.0\n')
+
+    for name, step in steps.items():  # warm up (allocator, kernels)
+        for x, y in batches[:2]: step(x, y)
+    synchronize(device)
+    wall = {name: [] for name in steps}
+    cpu = {name: [] for name in steps}
+    for round_ in range(args.rounds):
+        for name, step in steps.items():
+            for x, y in batches:
+                started, started_cpu = time.perf_counter(), time.process_time()
+                step(x, y)
+                synchronize(device)
+                wall[name].append(time.perf_counter() - started)
+                cpu[name].append(time.process_time() - started_cpu)
+    tokens = args.batch_size * args.block_size
+    rates = {}
+    print(f"{'model':>13} {'median step ms':>15} {'fastest step ms':>16} {'median CPU ms':>14} {'tokens/s (median wall)':>23} "
+          f"{'tokens/CPU-s':>13}")
+    for name in steps:
+        rates[name] = tokens / statistics.median(wall[name]), tokens / statistics.median(cpu[name])
+        print(f'{name:>13} {1e3 * statistics.median(wall[name]):>15.1f} {1e3 * min(wall[name]):>16.1f} '
+              f'{1e3 * statistics.median(cpu[name]):>14.1f} {rates[name][0]:>23,.0f} {rates[name][1]:>13,.0f}')
+    ratio = [a / b for a, b in zip(rates['ycit'], rates['transformers'])]
+    print(f"\nthroughput ratio ycit / transformers: {ratio[0]:.2f} by wall clock, {ratio[1]:.2f} by CPU time (target >= 1.0)")
+
+
+if __name__ == '__main__':
+    warnings.filterwarnings('ignore')
+    main()
