@@ -478,7 +478,10 @@ def train(model: nn.Module, data: TokenData, cfg: TrainConfig | None = None,
         return state['step'] >= cfg.steps or (cfg.max_seconds is not None and state['step_seconds'] >= cfg.max_seconds)
 
     saved_step = state['step'] if ckpt_path is not None and Path(ckpt_path).exists() else -1
-    bar = tqdm(total=cfg.steps, initial=state['step'], desc=name, disable=not progress, mininterval=1.0, leave=True)
+    by_time = cfg.max_seconds is not None  # a time budget: the bar counts seconds of training
+    bar = tqdm(total=cfg.max_seconds if by_time else cfg.steps, initial=state['step_seconds'] if by_time else state['step'],
+               desc=name, disable=not progress, mininterval=1.0, leave=True, unit='s' if by_time else 'it',
+               bar_format='{l_bar}{bar}| {n:.0f}/{total:.0f} s [{elapsed}<{remaining}{postfix}]' if by_time else None)
     running, lr = None, learning_rate(cfg, state['step'], state['step_seconds'])
     if not state['history']: estimate(lr)
     model.train()
@@ -504,7 +507,7 @@ def train(model: nn.Module, data: TokenData, cfg: TrainConfig | None = None,
                     step_time = time.perf_counter() - started
                     state['step_seconds'] += step_time
                     state['seconds'] += step_time
-                    bar.update(1)
+                    bar.update(min(step_time, max(bar.total - bar.n, 0)) if by_time else 1)
                     if state['step'] % 25 == 0 or out_of_budget():
                         value = running.item()
                         if not math.isfinite(value):
