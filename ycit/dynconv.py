@@ -12,6 +12,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from .conv import CausalConvLM
 from .train import TrainConfig, check_context
 
 # %% auto #0
@@ -117,25 +118,15 @@ class DynConvBlock(nn.Module):
         x = x + self.drop(self.proj_out(self.conv(self.conv_input(x))))
         return x + self.drop(self.mlp(self.norm_mlp(x)))
 
-class DynConvLM(nn.Module):
+class DynConvLM(CausalConvLM):
     "Token embeddings, blocks of (dynamic or lightweight) causal convolutions, a linear head."
     def __init__(self, config: DynConvConfig):
-        super().__init__()
+        nn.Module.__init__(self)  # the shell (receptive_field, forward) is CausalConvLM's; only the blocks differ
         self.config, self.vocab_size, self.block_size = config, config.vocab_size, config.block_size
         self.tok_emb = nn.Embedding(config.vocab_size, config.d_model)
         self.blocks = nn.Sequential(*[DynConvBlock(config) for _ in range(config.n_layer)])
         self.norm = nn.LayerNorm(config.d_model)
         self.head = nn.Linear(config.d_model, config.vocab_size)
-
-    @property
-    def receptive_field(self) -> int:
-        "Tokens each prediction reads, the current one included."
-        return 1 + self.config.n_layer * (self.config.kernel_size - 1)
-
-    def forward(self, idx: torch.Tensor) -> torch.Tensor:
-        "Logits `[B, T, V]`; position t predicts token t+1 from the `receptive_field` tokens ending at t."
-        check_context(idx, self.block_size)
-        return self.head(self.norm(self.blocks(self.tok_emb(idx))))
 
     @torch.no_grad()
     def kernels(self, idx: torch.Tensor) -> list[torch.Tensor]:
