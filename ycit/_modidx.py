@@ -435,4 +435,6 @@ d = { 'settings': { 'branch': 'main',
                                   'ycit.transformer.attention_weights': ('transformer.html#attention_weights', 'ycit/transformer.py'),
                                   'ycit.transformer.head_profile': ('transformer.html#head_profile', 'ycit/transformer.py'),
                                   'ycit.transformer.make_norm': ('transformer.html#make_norm', 'ycit/transformer.py'),
+                                  'ycit.transformer.transformer_large_rung': ( 'transformer.html#transformer_large_rung',
+                                                                               'ycit/transformer.py'),
                                   'ycit.transformer.transformer_rung': ('transformer.html#transformer_rung', 'ycit/transformer.py')}}}

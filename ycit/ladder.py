@@ -35,6 +35,7 @@ class Rung:
     factory: str   # function returning (build(vocab_size) -> nn.Module, TrainConfig)
     chapter: str   # the notebook that introduces it
     context: str   # what the model reads, in words, for the table
+    extra: bool = False # run only when named: a variant for other budgets, not a step of the default ladder
 
     def load(self) -> tuple[Callable[[int], torch.nn.Module], TrainConfig]:
         "Import the rung's module and call its factory."
@@ -51,7 +52,7 @@ def register(rung: Rung) -> Rung:
 # %% ../nbs/15_ladder.ipynb #cd20ecc5
 for _rung in [
     Rung('bigram', 'ycit.train', 'bigram_rung', '03_train', '1 char'),
-    Rung('nplm', 'ycit.nplm', 'nplm_rung', '05_nplm', 'fixed window'),
+    Rung('nplm', 'ycit.nplm', 'nplm_rung', '05_nplm', '8 chars, concatenated'),
     Rung('bow', 'ycit.conv', 'bow_rung', '06_conv', '9 chars, averaged'),
     Rung('positional', 'ycit.conv', 'positional_rung', '06_conv', '9 chars, weight per offset'),
     Rung('conv', 'ycit.conv', 'conv_rung', '06_conv', '9 chars (k=3 x 4 layers)'),
@@ -62,6 +63,8 @@ for _rung in [
     Rung('soft-attention', 'ycit.attention', 'soft_attention_rung', '10_attention', '64 chars, no positions'),
     Rung('rope-attention', 'ycit.position', 'rope_attention_rung', '11_position', '64 chars, RoPE'),
     Rung('transformer', 'ycit.transformer', 'transformer_rung', '13_transformer', '128 chars, multi-head, RoPE'),
+    Rung('transformer-large', 'ycit.transformer', 'transformer_large_rung', '13_transformer',
+         '128 chars, 6 x 192, dropout', extra=True),
 ]: register(_rung)
 
 # %% ../nbs/15_ladder.ipynb #e5966ff1
@@ -88,7 +91,7 @@ class LadderRun:
     results: list[Result]
     samples: dict[str, str]
 
-def run_ladder(names: Sequence[str] | None = None, # rungs to train (None: all, in ladder order)
+def run_ladder(names: Sequence[str] | None = None, # rungs to train (None: the ladder, in order, without the extras)
                tokens: int | None = None, # budget per rung in training tokens ...
                seconds: float | None = None, # ... or in seconds
                data: TokenData | None = None, # (None: character-level Tiny Shakespeare)
@@ -97,7 +100,7 @@ def run_ladder(names: Sequence[str] | None = None, # rungs to train (None: all, 
                coarse_eval: bool = False, # score with non-overlapping windows (half the cost; less context per token)
                progress: bool = True) -> LadderRun:
     "Train each rung under the same budget; return their results and a sample from each, in ladder order."
-    names = list(RUNGS) if names is None else list(names)
+    names = [n for n, rung in RUNGS.items() if not rung.extra] if names is None else list(names)
     unknown = [n for n in names if n not in RUNGS]
     if unknown: raise ValueError(f'unknown rung(s) {unknown}; known: {list(RUNGS)}')
     data = data or TokenData.shakespeare_chars()
@@ -122,7 +125,7 @@ def ngram_rows(orders: Sequence[int] = (2, 4, 7)) -> list[dict]:
         loss = ngram_bar(order)
         rows.append({'name': f'{order}-gram (Kneser-Ney)', 'params': None, 'tokens_seen': None, 'val_loss': loss,
                      'val_ppl': math.exp(loss), 'val_bpc': loss / math.log(2), 'seconds': None,
-                     'tokens_per_sec': None, 'context': f'{order - 1} chars'})
+                     'tokens_per_sec': None, 'context': f"{order - 1} char{'s' if order > 2 else ''}"})
     return rows
 
 def result_rows(results: Sequence[Result]) -> list[dict]:
@@ -189,7 +192,7 @@ QUICK_TOKENS = 50_000      # per rung, for --quick
 DEFAULT_TOKENS = 1_000_000 # per rung, the README's table
 
 @call_parse
-def ycit_ladder(rungs: str = None, # comma-separated rung names (default: all)
+def ycit_ladder(rungs: str = None, # comma-separated rung names (default: every rung of the ladder, without the extras)
                 tokens: int = None, # budget per rung in training tokens (default 1,000,000)
                 seconds: float = None, # budget per rung in seconds instead of tokens
                 quick: bool = False, # a smoke run: 50,000 tokens per rung, coarse evaluation

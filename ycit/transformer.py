@@ -19,7 +19,7 @@ from .train import TrainConfig, check_context
 
 # %% auto #0
 __all__ = ['TransformerConfig', 'attention_weights', 'attend', 'KVCache', 'MultiHeadAttention', 'MLP', 'RMSNorm', 'make_norm',
-           'Block', 'Transformer', 'attention_maps', 'head_profile', 'transformer_rung']
+           'Block', 'Transformer', 'attention_maps', 'head_profile', 'transformer_rung', 'transformer_large_rung']
 
 # %% ../nbs/13_transformer.ipynb #444b0cec
 @dataclass
@@ -265,4 +265,14 @@ def transformer_rung() -> tuple[Callable[[int], nn.Module], TrainConfig]:
     def build(vocab_size: int) -> Transformer:
         return Transformer(TransformerConfig(vocab_size=vocab_size, block_size=config.block_size, n_layer=4, n_head=4,
                                              d_model=128))
+    return build, config
+
+# %% ../nbs/13_transformer.ipynb #77a8f772
+def transformer_large_rung() -> tuple[Callable[[int], nn.Module], TrainConfig]:
+    "A bigger, regularised Transformer for budgets of an hour rather than minutes: 6 x 192, dropout 0.1."
+    config = TrainConfig(steps=5000, batch_size=32, block_size=128, lr=2e-3, warmup_steps=200, min_lr_frac=0.1,
+                         weight_decay=0.1, eval_every=250, eval_batches=10)
+    def build(vocab_size: int) -> Transformer:
+        return Transformer(TransformerConfig(vocab_size=vocab_size, block_size=config.block_size, n_layer=6, n_head=6,
+                                             d_model=192, dropout=0.1))
     return build, config
