@@ -258,21 +258,18 @@ def head_profile(maps: torch.Tensor, # [n_layer, n_head, T, T] attention weights
             'last boundary': maps[..., rows[has], latest[rows][has]].mean(-1)}
 
 # %% ../nbs/13_transformer.ipynb #89e3423f
-def transformer_rung() -> tuple[Callable[[int], nn.Module], TrainConfig]:
-    "The Transformer as a ladder rung: a model builder taking `vocab_size`, and its training config."
-    config = TrainConfig(steps=2000, batch_size=32, block_size=128, lr=3e-3, warmup_steps=100, min_lr_frac=0.1,
+def transformer_rung(n_layer: int = 4, n_head: int = 4, d_model: int = 128, dropout: float = 0.0,
+                     lr: float = 3e-3, warmup_steps: int = 100,
+                    ) -> tuple[Callable[[int], nn.Module], TrainConfig]:
+    "The Transformer as a ladder rung (by default the ladder's shape): a model builder taking `vocab_size`, and its training config."
+    config = TrainConfig(steps=2000, batch_size=32, block_size=128, lr=lr, warmup_steps=warmup_steps, min_lr_frac=0.1,
                          weight_decay=0.1, eval_every=250, eval_batches=10)
     def build(vocab_size: int) -> Transformer:
-        return Transformer(TransformerConfig(vocab_size=vocab_size, block_size=config.block_size, n_layer=4, n_head=4,
-                                             d_model=128))
+        return Transformer(TransformerConfig(vocab_size=vocab_size, block_size=config.block_size, n_layer=n_layer,
+                                             n_head=n_head, d_model=d_model, dropout=dropout))
     return build, config
 
 # %% ../nbs/13_transformer.ipynb #77a8f772
 def transformer_large_rung() -> tuple[Callable[[int], nn.Module], TrainConfig]:
     "A bigger, regularised Transformer for budgets of an hour rather than minutes: 6 x 192, dropout 0.1."
-    config = TrainConfig(steps=5000, batch_size=32, block_size=128, lr=2e-3, warmup_steps=200, min_lr_frac=0.1,
-                         weight_decay=0.1, eval_every=250, eval_batches=10)
-    def build(vocab_size: int) -> Transformer:
-        return Transformer(TransformerConfig(vocab_size=vocab_size, block_size=config.block_size, n_layer=6, n_head=6,
-                                             d_model=192, dropout=0.1))
-    return build, config
+    return transformer_rung(n_layer=6, n_head=6, d_model=192, dropout=0.1, lr=2e-3, warmup_steps=200)
