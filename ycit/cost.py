@@ -15,12 +15,14 @@ from typing import Callable
 
 from fastcore.script import call_parse
 
+from .data import console_script
+
 # %% auto #0
-__all__ = ['MODELS', 'CONFIG_ATTRS', 'DTYPE_BYTES', 'HARDWARE', 'best_time', 'measure_bandwidth', 'measure_matmul_flops',
-           'ModelConfig', 'get_model', 'config_from_model', 'param_breakdown', 'param_count', 'fmt_count',
-           'matmul_params', 'flops_per_token', 'prefill_flops', 'train_flops_per_token', 'dtype_bytes', 'weight_bytes',
-           'kv_bytes_per_token', 'kv_cache_bytes', 'Hardware', 'flops_per_byte', 'local_hardware', 'get_hardware',
-           'memory_left', 'tokens_that_fit', 'StepCost', 'decode_step', 'prefill', 'crossover_batch',
+__all__ = ['MODELS', 'CONFIG_ATTRS', 'DTYPE_BYTES', 'HARDWARE', 'ycit_cost_script', 'best_time', 'measure_bandwidth',
+           'measure_matmul_flops', 'ModelConfig', 'get_model', 'config_from_model', 'param_breakdown', 'param_count',
+           'fmt_count', 'matmul_params', 'flops_per_token', 'prefill_flops', 'train_flops_per_token', 'dtype_bytes',
+           'weight_bytes', 'kv_bytes_per_token', 'kv_cache_bytes', 'Hardware', 'flops_per_byte', 'local_hardware',
+           'get_hardware', 'memory_left', 'tokens_that_fit', 'StepCost', 'decode_step', 'prefill', 'crossover_batch',
            'allreduce_seconds', 'tp_comm_per_layer', 'tokens_per_second', 'cost_per_million_tokens', 'cost_table',
            'format_table', 'plot_roofline', 'ycit_cost']
 
@@ -391,7 +393,7 @@ def plot_roofline(cfg: ModelConfig, hw: Hardware, context: int, n_devices: int =
 def ycit_cost(model: str = 'llama2-7b',    # a model preset: gpt2, gpt2-medium, gpt2-large, gpt2-xl, gpt3-175b, llama2-7b/13b/70b, 52b
               hw: str = 'a100-80gb',       # a hardware preset (a100-40gb, a100-80gb, h100-sxm, h200) or 'local' to measure this machine
               batch: str = '1,8,64',       # batch sizes, comma separated
-              context: int = 2048,         # tokens already in each sequence's KV cache
+              context: int = None,         # tokens already in each sequence's KV cache (default: 2048, or block_size if less)
               devices: int = 1,            # tensor-parallel devices
               dtype: str = 'bf16',         # precision of weights, arithmetic and cache
               price: float = 0.0,          # dollars per device-hour, for a cost column (0: none)
@@ -402,6 +404,8 @@ def ycit_cost(model: str = 'llama2-7b',    # a model preset: gpt2, gpt2-medium, 
     cfg, device = get_model(model), get_hardware(hw)
     try: batches = [int(b) for b in str(batch).split(',')]
     except ValueError: raise ValueError(f'batch must be comma-separated integers like 1,8,64, got {batch!r}') from None
+    if context is None: context = min(2048, cfg.block_size)
+    for b in batches: _check_batch_context(cfg, b, context)  # before anything is printed
     fit = tokens_that_fit(cfg, device, devices, dtype)
     cross = crossover_batch(cfg, device, context, dtype)
     print(f'{cfg.name}: {fmt_count(param_count(cfg))} parameters, {weight_bytes(cfg, dtype)/1e9:.1f} GB of weights in {dtype}; '
@@ -417,3 +421,5 @@ def ycit_cost(model: str = 'llama2-7b',    # a model preset: gpt2, gpt2-medium, 
         fig = plot_roofline(cfg, device, context, devices, dtype, max_batch=max(1024, *batches))
         fig.savefig(plot, dpi=120, bbox_inches='tight'); plt.close(fig)
         print(f'roofline written to {plot}')
+
+ycit_cost_script = console_script(ycit_cost)  # the console script's entry point (see `ycit.data`)

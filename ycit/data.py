@@ -15,10 +15,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from fastcore.script import anno_parser
+
 # %% auto #0
 __all__ = ['SHAKESPEARE_URL', 'SHAKESPEARE_SHA256', 'SHAKESPEARE_FILE', 'DATA_ENV', 'CACHE_ENV', 'WORD_PATTERN', 'sha256_file',
-           'verify_file', 'download', 'cache_dir', 'shakespeare_path', 'load_shakespeare', 'Split', 'split_text',
-           'shakespeare_split', 'split_words', 'shakespeare_word_split']
+           'verify_file', 'download', 'cache_dir', 'shakespeare_path', 'load_shakespeare', 'console_script', 'Split',
+           'split_text', 'shakespeare_split', 'split_words', 'shakespeare_word_split']
 
 # %% ../nbs/00_data.ipynb #cd88adb8
 SHAKESPEARE_URL = 'https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/input.txt'
@@ -81,7 +83,7 @@ def shakespeare_path(url: str = SHAKESPEARE_URL, # where to download from when t
     if cached.is_file(): return verify_file(cached, SHAKESPEARE_SHA256)
     try: return download(url, cached, SHAKESPEARE_SHA256)
     except (urllib.error.URLError, OSError) as e:
-        raise RuntimeError(f'could not download Tiny Shakespeare from {url} ({e}). '
+        raise ConnectionError(f'could not download Tiny Shakespeare from {url} ({e}). '
                            f'Offline? Set {DATA_ENV} to a local copy of {SHAKESPEARE_FILE}.') from e
 
 # %% ../nbs/00_data.ipynb #665baf4b
@@ -91,6 +93,19 @@ def _read_verified(path: str) -> str: return Path(path).read_text(encoding='utf-
 def load_shakespeare() -> str:
     "The full text of Tiny Shakespeare (1,115,394 characters), verified by sha256."
     return _read_verified(str(shakespeare_path()))
+
+# %% ../nbs/00_data.ipynb #4eb04046
+def console_script(command: Callable, # a function made a command line by `fastcore.script.call_parse`
+                  ) -> Callable[[], None]:
+    "Entry point for `command` as a console script: a bad value or a missing file ends it in one line, not a traceback."
+    def main():
+        parser = anno_parser(command, prog=command.__name__)
+        args = vars(parser.parse_args())
+        for hidden in ('pdb', 'xtra'): args.pop(hidden, None)  # fastcore's debugging switches, unused here
+        try: command(**args)
+        except (ValueError, OSError) as e: parser.exit(2, f'{parser.prog}: error: {e}\n')
+    main.__doc__ = f'Run `{command.__name__}` on the arguments in `sys.argv`.'
+    return main
 
 # %% ../nbs/00_data.ipynb #5eecd4c8
 @dataclass(frozen=True)

@@ -18,13 +18,15 @@ from typing import Callable, Sequence
 import torch
 from fastcore.script import call_parse
 
+from .data import console_script
 from .ngram import ngram_bar
 from .sample import generate
 from .train import Result, TokenData, TrainConfig, train
 
 # %% auto #0
-__all__ = ['RUNGS', 'SAMPLE_PROMPT', 'QUICK_TOKENS', 'DEFAULT_TOKENS', 'Rung', 'register', 'with_budget', 'LadderRun',
-           'run_ladder', 'ngram_rows', 'result_rows', 'ladder_markdown', 'plot_ladder', 'write_ladder', 'ycit_ladder']
+__all__ = ['RUNGS', 'SAMPLE_PROMPT', 'QUICK_TOKENS', 'DEFAULT_TOKENS', 'ycit_ladder_script', 'Rung', 'register', 'with_budget',
+           'LadderRun', 'run_ladder', 'ngram_rows', 'result_rows', 'ladder_markdown', 'plot_ladder', 'write_ladder',
+           'ycit_ladder']
 
 # %% ../nbs/15_ladder.ipynb #433a25b0
 @dataclass(frozen=True)
@@ -210,3 +212,5 @@ def ycit_ladder(rungs: str = None, # comma-separated rung names (default: every 
     print(ladder_markdown(rows))
     print(f'\n{len(run.results)} rungs in {time.perf_counter() - started:.0f} s; '
           f'wrote {out}/results.json, results.md, samples.md, ladder.png')
+
+ycit_ladder_script = console_script(ycit_ladder)  # the console script's entry point (see `ycit.data`)

@@ -16,15 +16,16 @@ from typing import Sequence
 import numpy as np
 from fastcore.script import call_parse
 
-from .data import shakespeare_split, shakespeare_word_split
+from .data import console_script, shakespeare_split, shakespeare_word_split
 from .tokenise import CharTokenizer, WordTokenizer
 
 # %% auto #0
-__all__ = ['FALLBACK_DISCOUNTS', 'ESTIMATORS', 'LEVELS', 'as_tokens', 'ngram_keys', 'NgramCounts', 'count_ngrams', 'Level',
-           'discounted_level', 'level_mass', 'context_windows', 'NgramModel', 'MLE', 'unseen_share', 'AddK', 'Laplace',
-           'loglog_slope', 'loglog_counts', 'simple_good_turing', 'GoodTuring', 'kn_discounts', 'KneserNey',
-           'get_estimator', 'NgramData', 'shakespeare_ngram_data', 'shakespeare_ngram_counts', 'evaluate_ngram',
-           'ngram_table', 'markdown_table', 'ngram_bar', 'parse_orders', 'ycit_ngram']
+__all__ = ['FALLBACK_DISCOUNTS', 'ESTIMATORS', 'LEVELS', 'ycit_ngram_script', 'as_tokens', 'ngram_keys', 'NgramCounts',
+           'count_ngrams', 'Level', 'discounted_level', 'level_mass', 'context_windows', 'NgramModel', 'MLE',
+           'unseen_share', 'AddK', 'Laplace', 'loglog_slope', 'loglog_counts', 'simple_good_turing', 'GoodTuring',
+           'kn_discounts', 'KneserNey', 'get_estimator', 'NgramData', 'shakespeare_ngram_data',
+           'shakespeare_ngram_counts', 'evaluate_ngram', 'ngram_table', 'markdown_table', 'ngram_bar', 'parse_orders',
+           'ycit_ngram']
 
 # %% ../nbs/02_ngram.ipynb #a8ff66f1
 def as_tokens(tokens: Sequence[int] | np.ndarray, # token ids
@@ -458,3 +459,5 @@ def ycit_ngram(orders: str = None, # orders to fit, e.g. `1-8` or `1,3,5` (defau
     if json_out:  # infinite values (MLE's zeros) are written as null
         clean = [{key: (None if isinstance(v, float) and not math.isfinite(v) else v) for key, v in r.items()} for r in rows]
         Path(json_out).write_text(json.dumps(clean, indent=1))
+
+ycit_ngram_script = console_script(ycit_ngram)  # the console script's entry point (see `ycit.data`)
