@@ -142,7 +142,7 @@ def generate(model: nn.Module, prompt: str | torch.Tensor, # text, or token ids 
     ids = prompt_ids(model, prompt, tokenizer)
     if use_cache is None: use_cache = isinstance(model, Transformer)
     if isinstance(model, Transformer) and ids.device.type == 'cpu':
-        model = decoding_model(model)  # weights laid out for one-row steps (a CPU finding; GPUs do not need it)
+        model = decoding_model(model)  # weights laid out for one-row steps (a layout measured on CPUs only)
     new = [token for token, _ in generate_tokens(model, ids, max_new_tokens, temperature, top_k, top_p, seed, use_cache)]
     out = torch.cat([ids, *new], 1)
     if isinstance(prompt, str): return (tokenizer or shakespeare_tokenizer()).decode(out[0].cpu().numpy())
