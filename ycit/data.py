@@ -14,6 +14,7 @@ import urllib.request
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Callable
 
 from fastcore.script import anno_parser
 
