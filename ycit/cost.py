@@ -405,7 +405,7 @@ def ycit_cost(model: str = 'llama2-7b',    # a model preset: gpt2, gpt2-medium, 
     try: batches = [int(b) for b in str(batch).split(',')]
     except ValueError: raise ValueError(f'batch must be comma-separated integers like 1,8,64, got {batch!r}') from None
     if context is None: context = min(2048, cfg.block_size)
-    for b in batches: _check_batch_context(cfg, b, context)  # before anything is printed
+    table = cost_table(cfg, device, batches, context, devices, dtype, price, allreduce_latency_us * 1e-6)  # checks batch and context before anything is printed
     fit = tokens_that_fit(cfg, device, devices, dtype)
     cross = crossover_batch(cfg, device, context, dtype)
     print(f'{cfg.name}: {fmt_count(param_count(cfg))} parameters, {weight_bytes(cfg, dtype)/1e9:.1f} GB of weights in {dtype}; '
@@ -413,7 +413,7 @@ def ycit_cost(model: str = 'llama2-7b',    # a model preset: gpt2, gpt2-medium, 
     print(f'{devices} × {device.name}: {fmt_count(flops_per_byte(device, dtype))} FLOPs per byte; room for {fit:,} tokens of cache '
           f'({fit // (context + 1):,} sequences at context {context}); '
           + ('compute never binds at this context (cache reads dominate)' if math.isinf(cross) else f'compute binds from batch {cross:.0f}'))
-    print(format_table(cost_table(cfg, device, batches, context, devices, dtype, price, allreduce_latency_us * 1e-6)))
+    print(format_table(table))
     if plot:
         import matplotlib
         if 'matplotlib.pyplot' not in sys.modules: matplotlib.use('Agg')
