@@ -24,19 +24,9 @@ import torch
 
 from ycit.cost import Hardware, config_from_model, decode_step, measure_bandwidth, measure_matmul_flops, weight_bytes
 from ycit.sample import decoding_model, generate_tokens
-from ycit.train import count_params
+from peers import hf_gpt2
+from ycit.lm import count_params
 from ycit.transformer import KVCache, Transformer, TransformerConfig
-
-
-def hf_gpt2(cfg: TransformerConfig):
-    "`transformers`' GPT2LMHeadModel with the same layers, heads, width, context and vocabulary, no dropout."
-    from transformers import GPT2Config, GPT2LMHeadModel
-    from transformers.utils import logging
-    logging.set_verbosity_error()
-    config = GPT2Config(vocab_size=cfg.vocab_size, n_positions=cfg.block_size, n_embd=cfg.d_model, n_layer=cfg.n_layer,
-                        n_head=cfg.n_head, resid_pdrop=0.0, embd_pdrop=0.0, attn_pdrop=0.0,
-                        bos_token_id=0, eos_token_id=None, pad_token_id=0)
-    return GPT2LMHeadModel(config).eval()
 
 
 def timed(fn) -> tuple[float, float]:
@@ -99,7 +89,7 @@ def main():
     cfg = TransformerConfig(vocab_size=args.vocab_size, block_size=args.block_size, n_layer=args.n_layer,
                             n_head=args.n_head, d_model=args.d_model)
     ours = Transformer(cfg).eval()
-    theirs = hf_gpt2(cfg)
+    theirs = hf_gpt2(cfg).eval()
     started = time.perf_counter()
     packed = decoding_model(ours)
     prepack_s = time.perf_counter() - started

@@ -20,39 +20,28 @@ import time
 import warnings
 
 import torch
-import torch.nn.functional as F
 
-from ycit.train import TokenData, count_params
+from peers import hf_gpt2
+from ycit.lm import count_params
+from ycit.tokenise import TokenData
+from ycit.train import TrainConfig, make_optimizer, train_step
 from ycit.transformer import Transformer, TransformerConfig
 
 
-def hf_gpt2(cfg: TransformerConfig):
-    "`transformers`' GPT2LMHeadModel with the same shape, no dropout, PyTorch's fused attention."
-    from transformers import GPT2Config, GPT2LMHeadModel
-    from transformers.utils import logging
-    logging.set_verbosity_error()
-    config = GPT2Config(vocab_size=cfg.vocab_size, n_positions=cfg.block_size, n_embd=cfg.d_model, n_layer=cfg.n_layer,
-                        n_head=cfg.n_head, resid_pdrop=0.0, embd_pdrop=0.0, attn_pdrop=0.0,
-                        bos_token_id=0, eos_token_id=None, pad_token_id=0, attn_implementation='sdpa')
-    model = GPT2LMHeadModel(config)
-    assert model.config._attn_implementation == 'sdpa'
-    return model
+class Logits(torch.nn.Module):
+    "`transformers`' model as a plain logits function, so that ycit's `train_step` can train it too."
+    def __init__(self, model: torch.nn.Module):
+        super().__init__()
+        self.model = model
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.model(input_ids=x, use_cache=False).logits
 
 
-def make_step(model, logits_of, lr: float):
-    "One training step of `model`: forward, cross-entropy, backward, gradient clipping, AdamW."
-    decay = [p for p in model.parameters() if p.dim() >= 2]
-    no_decay = [p for p in model.parameters() if p.dim() < 2]
-    optimizer = torch.optim.AdamW([{'params': decay, 'weight_decay': 0.1}, {'params': no_decay, 'weight_decay': 0.0}],
-                                  lr=lr, betas=(0.9, 0.95))
-    def step(x, y):
-        loss = F.cross_entropy(logits_of(model, x).flatten(0, 1).float(), y.flatten())
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        optimizer.step()
-        return loss
-    return step
+def make_step(model: torch.nn.Module, lr: float):
+    "One training step of `model` exactly as the harness takes it: `ycit.train.train_step` with its AdamW grouping."
+    optimizer = make_optimizer(model, TrainConfig(lr=lr, weight_decay=0.1, grad_clip=1.0))
+    return lambda x, y: train_step(model, optimizer, x, y, grad_clip=1.0)
 
 
 def synchronize(device):
@@ -81,8 +70,7 @@ def main():
     cfg = TransformerConfig(vocab_size=data.vocab_size, block_size=args.block_size, n_layer=args.n_layer,
                             n_head=args.n_head, d_model=args.d_model)
     ours, theirs = Transformer(cfg).to(device).train(), hf_gpt2(cfg).to(device).train()
-    steps = {'ycit': make_step(ours, lambda m, x: m(x), 1e-3),
-             'transformers': make_step(theirs, lambda m, x: m(input_ids=x, use_cache=False).logits, 1e-3)}
+    steps = {'ycit': make_step(ours, 1e-3), 'transformers': make_step(Logits(theirs), 1e-3)}
     generator = torch.Generator().manual_seed(0)
     batches = [data.batch('train', args.batch_size, args.block_size, generator, device) for _ in range(args.steps)]
     print(f'machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}, '
