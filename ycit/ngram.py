@@ -18,7 +18,7 @@ from fastcore.script import call_parse
 
 from .cli import console_script
 from .lm import markdown_table, metrics, token_ids
-from .tokenise import LEVELS, TokenData, corpus
+from .tokenise import TokenData, corpus
 
 # %% auto #0
 __all__ = ['FALLBACK_DISCOUNTS', 'ESTIMATORS', 'NGRAM_COLUMNS', 'ycit_ngram_script', 'ngram_keys', 'NgramCounts', 'count_ngrams',

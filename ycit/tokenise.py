@@ -18,7 +18,7 @@ import numpy as np
 import torch
 
 from .data import SHAKESPEARE_FILE, corpus_path, read_text, split_text, split_words
-from .lm import check_id_range, token_ids
+from .lm import token_ids
 
 # %% auto #0
 __all__ = ['BPE_PATTERN', 'LEVELS', 'CharTokenizer', 'WordTokenizer', 'BPETokenizer', 'TokenData', 'corpus']
