@@ -44,10 +44,10 @@ from .transformer import TRANSFORMER_LARGE_RUNG, TRANSFORMER_RUNG
 __all__ = ['LADDER', 'RUNGS', 'SAMPLE_PROMPT', 'LADDER_COLUMNS', 'PROTOCOL_VERSION', 'LR_GRID', 'BUDGETS', 'HEADLINE_TOKENS',
            'DEV_FRAC', 'PROTOCOL_BATCH', 'PROTOCOL_BLOCK', 'INIT_SEED', 'BLOCK_CHARS', 'WORD', 'QUICK_TOKENS',
            'DEFAULT_TOKENS', 'ycit_ladder_script', 'with_budget', 'sample_prompt', 'LadderRun', 'run_ladder',
-           'ngram_rows', 'result_rows', 'ladder_markdown', 'plot_ladder', 'write_ladder', 'RunKey', 'protocol_config',
-           'window_offsets', 'copyable', 'block_sums', 'score_run', 'paired_bootstrap', 'block_counts',
-           'ngram_bar_record', 'run_key', 'chosen_lrs', 'run_protocol', 'in_context_score', 'protocol_summary',
-           'protocol_markdown', 'plot_tokens', 'plot_positions', 'ycit_ladder']
+           'ngram_rows', 'result_rows', 'ladder_markdown', 'plot_ladder', 'write_atomic', 'write_ladder', 'RunKey',
+           'protocol_config', 'window_offsets', 'copyable', 'block_sums', 'score_run', 'paired_bootstrap',
+           'block_counts', 'ngram_bar_record', 'run_key', 'chosen_lrs', 'run_protocol', 'in_context_score',
+           'protocol_summary', 'protocol_markdown', 'plot_tokens', 'plot_positions', 'ycit_ladder']
 
 # %% ../nbs/15_ladder.ipynb #433a25b0
 LADDER = (BIGRAM_RUNG, NPLM_RUNG, BOW_RUNG, POSITIONAL_RUNG, CONV_RUNG, DILATED_RUNG, MIXER_RUNG, LIGHTCONV_RUNG,
@@ -166,6 +166,14 @@ def plot_ladder(rows: Sequence[dict], path: str | Path | None = None, # write a 
     return fig
 
 # %% ../nbs/15_ladder.ipynb #c59f6e4a
+def write_atomic(path: str | Path, text: str) -> Path:
+    "Write `text` to `path` so that a crash leaves the old file or the new one, never half of one (a rename)."
+    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + '.tmp')
+    tmp.write_text(text)
+    os.replace(tmp, path)
+    return path
+
 def write_ladder(run: LadderRun, out: str | Path, # output folder
                  command: str = '', # how the results were produced, written next to the table
                  ngram_orders: Sequence[int] = (2, 4, 7),
@@ -174,12 +182,12 @@ def write_ladder(run: LadderRun, out: str | Path, # output folder
     "Write `results.json`, `results.md`, `ladder.png` and `samples.md` for `run` plus the n-gram rows into `out`."
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     rows = ngram_rows(ngram_orders, text) + result_rows(run.results)
-    (out/'results.json').write_text(json.dumps({'command': command, 'rows': rows, 'samples': run.samples,
+    write_atomic(out/'results.json', json.dumps({'command': command, 'rows': rows, 'samples': run.samples,
                                                 'results': [dataclasses.asdict(r) for r in run.results]}, indent=1))
     note = f'\n\nProduced by `{command}` on {platform.machine()} with torch {torch.__version__}.' if command else ''
-    (out/'results.md').write_text(ladder_markdown(rows) + note + '\n')
+    write_atomic(out/'results.md', ladder_markdown(rows) + note + '\n')
     samples = [f'**{name}**\n\n```\n{text}\n```' for name, text in run.samples.items()]
-    (out/'samples.md').write_text('\n\n'.join(samples) + '\n')
+    write_atomic(out/'samples.md', '\n\n'.join(samples) + '\n')
     import matplotlib.pyplot as plt
     plt.close(plot_ladder(rows, out/'ladder.png'))  # written to the file, not left open (or shown in a notebook)
     return rows
@@ -306,12 +314,8 @@ def ngram_bar_record(text: str | None = None, # your own UTF-8 text file (None: 
 
 # %% ../nbs/15_ladder.ipynb #50e0afbc
 def _write_json(path: Path, obj) -> Path:
-    "Write `obj` as JSON to `path` atomically (a temporary file in the same folder, then a rename)."
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + '.tmp')
-    tmp.write_text(json.dumps(obj, indent=1))
-    os.replace(tmp, path)
-    return path
+    "Write `obj` as JSON to `path` atomically."
+    return write_atomic(path, json.dumps(obj, indent=1))
 
 def run_key(key: RunKey, data: TokenData, device: str | None = None) -> dict:
     "Train and score one run of the protocol; its record."
@@ -460,7 +464,7 @@ def protocol_summary(out: str | Path) -> dict:
                          for rung in settings['rungs']},
                'runs': len(records), 'run_seconds': float(sum(r['seconds'] for r in records.values()))}
     _write_json(out/'summary.json', summary)
-    (out/'tables.md').write_text(protocol_markdown(summary) + '\n')
+    write_atomic(out/'tables.md', protocol_markdown(summary) + '\n')
     import matplotlib.pyplot as plt
     plt.close(plot_tokens(summary, out/'tokens.png')); plt.close(plot_positions(summary, out/'position.png'))
     return summary
