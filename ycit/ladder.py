@@ -42,12 +42,12 @@ from .transformer import TRANSFORMER_LARGE_RUNG, TRANSFORMER_RUNG
 
 # %% auto #0
 __all__ = ['LADDER', 'RUNGS', 'SAMPLE_PROMPT', 'LADDER_COLUMNS', 'PROTOCOL_VERSION', 'LR_GRID', 'BUDGETS', 'HEADLINE_TOKENS',
-           'DEV_FRAC', 'PROTOCOL_BATCH', 'PROTOCOL_BLOCK', 'INIT_SEED', 'BLOCK_CHARS', 'WORD', 'QUICK_TOKENS',
-           'DEFAULT_TOKENS', 'ycit_ladder_script', 'with_budget', 'sample_prompt', 'LadderRun', 'run_ladder',
-           'ngram_rows', 'result_rows', 'ladder_markdown', 'plot_ladder', 'write_atomic', 'write_ladder', 'RunKey',
-           'protocol_config', 'window_offsets', 'copyable', 'block_sums', 'score_run', 'paired_bootstrap',
-           'block_counts', 'ngram_bar_record', 'run_key', 'chosen_lrs', 'run_protocol', 'in_context_score',
-           'protocol_summary', 'protocol_markdown', 'plot_tokens', 'plot_positions', 'ycit_ladder']
+           'DEV_FRAC', 'PROTOCOL_BATCH', 'PROTOCOL_BLOCK', 'INIT_SEED', 'BLOCK_CHARS', 'MAX_EXTENSIONS', 'WORD',
+           'QUICK_TOKENS', 'DEFAULT_TOKENS', 'ycit_ladder_script', 'with_budget', 'sample_prompt', 'LadderRun',
+           'run_ladder', 'ngram_rows', 'result_rows', 'ladder_markdown', 'plot_ladder', 'write_atomic', 'write_ladder',
+           'neighbour_lr', 'RunKey', 'protocol_config', 'window_offsets', 'copyable', 'block_sums', 'score_run',
+           'paired_bootstrap', 'block_counts', 'ngram_bar_record', 'run_key', 'chosen_lrs', 'sweep_of', 'run_protocol',
+           'in_context_score', 'protocol_summary', 'protocol_markdown', 'plot_tokens', 'plot_positions', 'ycit_ladder']
 
 # %% ../nbs/15_ladder.ipynb #433a25b0
 LADDER = (BIGRAM_RUNG, NPLM_RUNG, BOW_RUNG, POSITIONAL_RUNG, CONV_RUNG, DILATED_RUNG, MIXER_RUNG, LIGHTCONV_RUNG,
@@ -201,6 +201,13 @@ DEV_FRAC = 0.05  # the share of the training text, from its end, held out for ch
 PROTOCOL_BATCH, PROTOCOL_BLOCK = 32, 128  # every rung: 32 windows of 128 characters per step
 INIT_SEED = 1000  # seed s initialises the weights from torch seed INIT_SEED + s (the batches use seed s)
 BLOCK_CHARS = 1000  # bootstrap block: contiguous validation characters resampled together
+MAX_EXTENSIONS = 2  # a sweep whose best rate is at an end of the grid grows one step that way, at most this often
+
+def neighbour_lr(lr: float, up: bool) -> float:
+    "The next rate of the 1-3-10 log grid above (or below) `lr`: 3e-2 -> 0.1, 1e-3 -> 3e-4."
+    exponent = math.floor(math.log10(lr) + 1e-9)
+    small = lr / 10 ** exponent < 2  # a 1 (not a 3) in front
+    return float(f'{lr * ((3 if small else 10 / 3) if up else (0.3 if small else 1 / 3)):.3g}')
 
 @dataclass(frozen=True)
 class RunKey:
@@ -355,19 +362,36 @@ def _settings(rungs, lrs, seeds, budgets, headline, wall_seconds, strongest, tex
     "Everything that decides which runs the protocol makes: stored with the records, checked on resume."
     return {'version': PROTOCOL_VERSION, 'rungs': list(rungs), 'lrs': list(lrs), 'seeds': seeds, 'budgets': list(budgets),
             'headline_tokens': headline, 'wall_seconds': wall_seconds, 'strongest': strongest,
-            'dev_frac': DEV_FRAC, 'batch': PROTOCOL_BATCH, 'block': PROTOCOL_BLOCK, 'text': text}
+            'dev_frac': DEV_FRAC, 'batch': PROTOCOL_BATCH, 'block': PROTOCOL_BLOCK, 'text': text,
+            'max_extensions': MAX_EXTENSIONS}
 
 def _records(runs: Path) -> dict[str, dict]:
     "Every stored record under `runs`, by file name."
     return {p.name: json.loads(p.read_text()) for p in sorted(runs.glob('*.json'))}
 
 def chosen_lrs(records: dict[str, dict], settings: dict) -> dict[str, float]:
-    "Each rung's learning rate: the sweep's lowest dev loss (headline budget, seed 0)."
+    "Each rung's learning rate: the lowest dev loss of its sweep (headline budget, seed 0, the grid and its extensions)."
     chosen = {}
     for rung in settings['rungs']:
-        sweep = {lr: records.get(RunKey(rung, 'tokens', settings['headline_tokens'], lr, 0, 'tune').file) for lr in settings['lrs']}
-        if all(sweep.values()): chosen[rung] = min(sweep, key=lambda lr: sweep[lr]['dev_loss'])
+        sweep = sweep_of(records, settings, rung)
+        if all(lr in sweep for lr in settings['lrs']): chosen[rung] = min(sweep, key=sweep.get)
     return chosen
+
+def sweep_of(records: dict, settings: dict, rung: str) -> dict[float, float]:
+    "Dev loss by learning rate of `rung`'s sweep runs (every rate tried, the extensions included)."
+    return {r['lr']: r['dev_loss'] for r in records.values() if r['rung'] == rung
+            and r['fit'] == 'tune' and r['budget'] == 'tokens' and r['amount'] == settings['headline_tokens'] and r['seed'] == 0}
+
+def _extensions(records: dict, settings: dict, rungs: Sequence[str]) -> list[RunKey]:
+    "Sweep runs still to add: one step beyond each rung's best rate where that best is at an end of its grid."
+    keys = []
+    for rung in rungs:
+        sweep = sweep_of(records, settings, rung)
+        if len(sweep) >= len(settings['lrs']) + settings['max_extensions']: continue
+        best, lrs = min(sweep, key=sweep.get), sorted(sweep)
+        if best in (lrs[0], lrs[-1]) and len(lrs) > 1:
+            keys.append(RunKey(rung, 'tokens', settings['headline_tokens'], neighbour_lr(best, best == lrs[-1]), 0, 'tune'))
+    return keys
 
 def _strongest(records: dict, settings: dict, chosen: dict) -> list[str]:
     "The rungs with the lowest dev loss at the headline budget and their chosen learning rate (the sweep's runs)."
@@ -405,6 +429,7 @@ def run_protocol(out: str | Path, # folder for protocol.json, runs/ and the tabl
     _write_json(header, settings)
     if not (out/'ngram_bar.json').exists(): _write_json(out/'ngram_bar.json', ngram_bar_record(text))
     _run_missing([RunKey(r, 'tokens', headline, lr, 0, 'tune') for r in rungs for lr in lrs], runs, text, workers)
+    while extend := _extensions(_records(runs), settings, rungs): _run_missing(extend, runs, text, workers)
     chosen = chosen_lrs(_records(runs), settings)
     _run_missing([RunKey(r, 'tokens', b, chosen[r], s) for r in rungs for b in budgets for s in range(seeds)], runs, text, workers)
     top = _strongest(_records(runs), settings, chosen)
@@ -460,7 +485,7 @@ def protocol_summary(out: str | Path) -> dict:
                  for rung in settings['rungs'] if rung in chosen and runs_of(rung, 'tokens', settings['headline_tokens'])}
     summary = {'settings': settings, 'bar': {k: v for k, v in bar.items() if k != 'val_block_sums'}, 'chosen_lrs': chosen,
                'headline': headline, 'by_tokens': by_tokens, 'wall_clock': wall, 'position_loss': positions,
-               'sweep': {rung: {f'{lr:g}': tune(rung, lr)['dev_loss'] for lr in settings['lrs'] if tune(rung, lr)}
+               'sweep': {rung: {f'{lr:g}': v for lr, v in sorted(sweep_of(records, settings, rung).items())}
                          for rung in settings['rungs']},
                'runs': len(records), 'run_seconds': float(sum(r['seconds'] for r in records.values()))}
     _write_json(out/'summary.json', summary)
