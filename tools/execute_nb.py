@@ -1,7 +1,7 @@
 """Execute notebooks in place so readers see their outputs, skipping cells marked with test flags.
 
-    python tools/execute_nb.py nbs/18_closing.ipynb            # skips `#| slow` cells (and `notest`)
-    python tools/execute_nb.py --run-slow nbs/18_closing.ipynb # runs them too
+    python tools/execute_nb.py nbs/20_closing.ipynb            # skips `#| slow` cells (and `notest`)
+    python tools/execute_nb.py --run-slow nbs/20_closing.ipynb # runs them too
 
 `jupyter nbconvert --execute` runs every cell, including ten-minute training cells whose results a
 chapter already reads from a committed record; this runs the notebook the way `nbdev_test` does

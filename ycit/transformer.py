@@ -32,8 +32,8 @@ class TransformerConfig:
     n_head: int = 6 # query heads per layer
     n_kv_head: int | None = None # key/value heads (None: n_head); must divide n_head
     d_model: int = 384 # width of the residual stream
-    d_ff: int | None = None # hidden width of the MLP (None: 4*d_model for GELU, about 8/3*d_model for SwiGLU)
-    mlp: str = 'swiglu' # 'gelu' or 'swiglu'
+    d_ff: int | None = None # hidden width of the MLP (None: 4*d_model for GELU and SiLU, about 8/3*d_model for SwiGLU)
+    mlp: str = 'swiglu' # 'gelu', 'silu' (plain MLPs) or 'swiglu' (gated)
     norm: str = 'rms' # 'rms', 'layer' or 'none'
     norm_position: str = 'pre' # 'pre' (x + f(norm(x))) or 'post' (norm(x + f(x)))
     rope_base: float = 10000.0
@@ -54,12 +54,12 @@ class TransformerConfig:
         if not 1 <= self.n_kv_head <= self.n_head or self.n_head % self.n_kv_head:
             raise ValueError(f'n_kv_head={self.n_kv_head} must divide n_head={self.n_head}: '
                              'each key/value head serves the same number of query heads')
-        for name, allowed in (('mlp', ('gelu', 'swiglu')), ('norm', ('rms', 'layer', 'none')),
+        for name, allowed in (('mlp', ('gelu', 'silu', 'swiglu')), ('norm', ('rms', 'layer', 'none')),
                               ('norm_position', ('pre', 'post'))):
             if getattr(self, name) not in allowed:
                 raise ValueError(f'{name} must be one of {allowed}, got {getattr(self, name)!r}')
         if self.d_ff is None:  # SwiGLU has three matrices: 8/3 of the width keeps the parameters of a 4x GELU MLP
-            self.d_ff = 4 * self.d_model if self.mlp == 'gelu' else 16 * math.ceil(8 * self.d_model / 3 / 16)
+            self.d_ff = 4 * self.d_model if self.mlp != 'swiglu' else 16 * math.ceil(8 * self.d_model / 3 / 16)
         if not 0 <= self.dropout < 1: raise ValueError(f'dropout must be in [0, 1), got {self.dropout}')
 
     @property
@@ -140,10 +140,10 @@ class MultiHeadAttention(nn.Module):
 
 # %% ../nbs/13_transformer.ipynb #2d875c14
 class MLP(nn.Module):
-    "Position-wise feed-forward network: GELU, or gated SwiGLU."
+    "Position-wise feed-forward network: GELU or SiLU, or gated SwiGLU."
     def __init__(self, config: TransformerConfig):
         super().__init__()
-        self.gated = config.mlp == 'swiglu'
+        self.gated, self.mlp = config.mlp == 'swiglu', config.mlp
         self.up = nn.Linear(config.d_model, (2 if self.gated else 1) * config.d_ff, bias=False)  # gate and value together
         self.down = nn.Linear(config.d_ff, config.d_model, bias=False)
         self.dropout = nn.Dropout(config.dropout)
@@ -153,7 +153,7 @@ class MLP(nn.Module):
         if self.gated:
             gate, h = h.chunk(2, dim=-1)
             h = F.silu(gate) * h
-        else: h = F.gelu(h)
+        else: h = F.gelu(h) if self.mlp == 'gelu' else F.silu(h)
         return self.dropout(self.down(h))
 
 class RMSNorm(nn.Module):
