@@ -16,9 +16,9 @@ from functools import lru_cache
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['SHAKESPEARE_URL', 'SHAKESPEARE_SHA256', 'SHAKESPEARE_FILE', 'DATA_ENV', 'CACHE_ENV', 'WORD_PATTERN', 'sha256_file',
-           'verify_file', 'download', 'cache_dir', 'shakespeare_path', 'read_text', 'load_shakespeare', 'corpus_path',
-           'load_corpus', 'Split', 'split_text', 'corpus_split', 'shakespeare_split', 'split_words',
+__all__ = ['SHAKESPEARE_URL', 'SHAKESPEARE_SHA256', 'SHAKESPEARE_FILE', 'DATA_ENV', 'CACHE_ENV', 'DEV_FRAC', 'WORD_PATTERN',
+           'sha256_file', 'verify_file', 'download', 'cache_dir', 'shakespeare_path', 'read_text', 'load_shakespeare',
+           'corpus_path', 'load_corpus', 'Split', 'split_text', 'corpus_split', 'shakespeare_split', 'split_words',
            'shakespeare_word_split']
 
 # %% ../nbs/00_data.ipynb #cd88adb8
@@ -121,6 +121,8 @@ def load_corpus(path: str | os.PathLike | None = None) -> str:
     return read_text(corpus_path(path))
 
 # %% ../nbs/00_data.ipynb #5eecd4c8
+DEV_FRAC = 0.05  # the dev split used for choices: this share of the training text, from its end
+
 @dataclass(frozen=True)
 class Split:
     "The training, validation and (optional) dev parts of one corpus (strings, or lists of tokens)."

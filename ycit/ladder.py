@@ -27,6 +27,7 @@ from tqdm import tqdm
 from .attention import SOFT_ATTENTION_RUNG
 from .cli import console_script
 from .conv import BOW_RUNG, CONV_RUNG, POSITIONAL_RUNG
+from .data import DEV_FRAC
 from .dilated import DILATED_RUNG
 from .dynconv import DYNCONV_RUNG, LIGHTCONV_RUNG
 from .lm import markdown_table, metrics
@@ -42,12 +43,13 @@ from .transformer import TRANSFORMER_LARGE_RUNG, TRANSFORMER_RUNG
 
 # %% auto #0
 __all__ = ['LADDER', 'RUNGS', 'SAMPLE_PROMPT', 'LADDER_COLUMNS', 'PROTOCOL_VERSION', 'LR_GRID', 'BUDGETS', 'HEADLINE_TOKENS',
-           'DEV_FRAC', 'PROTOCOL_BATCH', 'PROTOCOL_BLOCK', 'INIT_SEED', 'BLOCK_CHARS', 'MAX_EXTENSIONS', 'WORD',
+           'PROTOCOL_BATCH', 'PROTOCOL_BLOCK', 'INIT_SEED', 'BLOCK_CHARS', 'MAX_EXTENSIONS', 'WORD', 'RUNG_COLORS',
            'QUICK_TOKENS', 'DEFAULT_TOKENS', 'ycit_ladder_script', 'with_budget', 'sample_prompt', 'LadderRun',
            'run_ladder', 'ngram_rows', 'result_rows', 'ladder_markdown', 'plot_ladder', 'write_atomic', 'write_ladder',
-           'neighbour_lr', 'RunKey', 'protocol_config', 'window_offsets', 'copyable', 'block_sums', 'score_run',
-           'paired_bootstrap', 'block_counts', 'ngram_bar_record', 'run_key', 'chosen_lrs', 'sweep_of', 'run_protocol',
-           'in_context_score', 'protocol_summary', 'protocol_markdown', 'plot_tokens', 'plot_positions', 'ycit_ladder']
+           'neighbour_lr', 'RunKey', 'protocol_config', 'window_offsets', 'copyable', 'word_interior', 'block_sums',
+           'score_run', 'paired_bootstrap', 'block_counts', 'ngram_bar_record', 'run_key', 'chosen_lrs', 'sweep_of',
+           'run_protocol', 'in_context_score', 'protocol_summary', 'protocol_markdown', 'rung_style', 'plot_tokens',
+           'position_bins', 'plot_positions', 'ycit_ladder', 'protocol_compare']
 
 # %% ../nbs/15_ladder.ipynb #433a25b0
 LADDER = (BIGRAM_RUNG, NPLM_RUNG, BOW_RUNG, POSITIONAL_RUNG, CONV_RUNG, DILATED_RUNG, MIXER_RUNG, LIGHTCONV_RUNG,
@@ -197,7 +199,6 @@ PROTOCOL_VERSION = 'fair-ladder-1'
 LR_GRID = (1e-3, 3e-3, 1e-2, 3e-2)  # log-spaced learning rates, the same for every rung
 BUDGETS = (250_000, 1_000_000, 4_000_000)  # training tokens
 HEADLINE_TOKENS = 1_000_000  # the budget the learning rate is chosen at and the headline table reports
-DEV_FRAC = 0.05  # the share of the training text, from its end, held out for choices
 PROTOCOL_BATCH, PROTOCOL_BLOCK = 32, 128  # every rung: 32 windows of 128 characters per step
 INIT_SEED = 1000  # seed s initialises the weights from torch seed INIT_SEED + s (the batches use seed s)
 BLOCK_CHARS = 1000  # bootstrap block: contiguous validation characters resampled together
@@ -260,6 +261,12 @@ def copyable(text: str, block_size: int) -> np.ndarray:
             if w0 >= s: seen.add(word)
     return marks[1:]  # targets 1 .. N-1
 
+def word_interior(text: str) -> np.ndarray:
+    "For each target 1..N-1 of `text`: is it a letter of a word after the word's first letter (copyable or not)?"
+    marks = np.zeros(len(text), dtype=bool)
+    for m in WORD.finditer(text): marks[m.start() + 1:m.end()] = True
+    return marks[1:]
+
 # %% ../nbs/15_ladder.ipynb #2fc14d7c
 def block_sums(losses: torch.Tensor | np.ndarray, block: int = BLOCK_CHARS) -> list[float]:
     "Sums of `losses` over consecutive blocks of `block` (the last block may be shorter)."
@@ -272,10 +279,11 @@ def score_run(model: nn.Module, data: TokenData, block_size: int = PROTOCOL_BLOC
     coarse = token_losses(model, data.valid, block_size, block_size).numpy()
     offsets = window_offsets(len(data.valid), block_size, block_size).numpy()
     copy = _copyable(data)
+    spelled = word_interior(data.tokenizer.decode(data.valid.numpy())) & ~copy  # inside a word, but nothing to copy
     position = np.bincount(offsets, weights=coarse, minlength=block_size) / np.bincount(offsets, minlength=block_size)
     return {'val_block_sums': block_sums(full), 'position_loss': position.tolist(),
             'copyable_loss': float(coarse[copy].mean()), 'other_loss': float(coarse[~copy].mean()),
-            'copyable_share': float(copy.mean())}
+            'copyable_share': float(copy.mean()), 'interior_loss': float(coarse[spelled].mean())}
 
 @lru_cache(maxsize=4)
 def _copyable_cached(data: TokenData, block_size: int) -> np.ndarray:
@@ -475,16 +483,27 @@ def protocol_summary(out: str | Path) -> dict:
                'vs_bar': paired_bootstrap(seed_mean(rs), bar['val_block_sums'], counts)}
         if previous is not None: row['vs_previous'] = {'rung': previous[0], **paired_bootstrap(seed_mean(rs), previous[1], counts)}
         headline.append(row); previous = (rung, seed_mean(rs))
-    by_tokens = [{'name': rung, **{f'{b:g}': _mean_sd([r['val_loss'] for r in runs_of(rung, 'tokens', b)])
-                                   for b in settings['budgets'] if runs_of(rung, 'tokens', b)}}
+    budgets = lambda rung: {f'{b:g}': rs for b in settings['budgets'] if (rs := runs_of(rung, 'tokens', b))}
+    by_tokens = [{'name': rung, **{b: _mean_sd([r['val_loss'] for r in rs]) for b, rs in budgets(rung).items()},
+                  'vs_bar': {b: paired_bootstrap(seed_mean(rs), bar['val_block_sums'], counts) for b, rs in budgets(rung).items()}}
                  for rung in settings['rungs'] if rung in chosen]
+    timed = {rung: rs for rung in settings['rungs'] if rung in chosen and (rs := runs_of(rung, 'seconds', settings['wall_seconds']))}
+    best = min(timed, key=lambda rung: np.mean([r['val_loss'] for r in timed[rung]]), default=None)
     wall = [{'name': rung, 'val': _mean_sd([r['val_loss'] for r in rs]), 'tokens': float(np.mean([r['tokens_seen'] for r in rs])),
-             'seeds': len(rs), 'vs_bar': paired_bootstrap(seed_mean(rs), bar['val_block_sums'], counts)}
-            for rung in settings['rungs'] if rung in chosen and (rs := runs_of(rung, 'seconds', settings['wall_seconds']))]
+             'seeds': len(rs), 'vs_bar': paired_bootstrap(seed_mean(rs), bar['val_block_sums'], counts),
+             **{k: float(np.mean([r[f'{k}_loss'] for r in rs])) for k in ('copyable', 'interior', 'other') if f'{k}_loss' in rs[0]},
+             'vs_best': None if rung == best else {'rung': best, **paired_bootstrap(seed_mean(rs), seed_mean(timed[best]), counts)}}
+            for rung, rs in timed.items()]
     positions = {rung: np.mean([r['position_loss'] for r in runs_of(rung, 'tokens', settings['headline_tokens'])], axis=0).tolist()
                  for rung in settings['rungs'] if rung in chosen and runs_of(rung, 'tokens', settings['headline_tokens'])}
+    top = max(settings['budgets'])  # what the reading of context looks like with the most training
+    context_top = [{'name': rung, 'position_loss': np.mean([r['position_loss'] for r in rs], axis=0).tolist(),
+                    'in_context': _mean_sd([in_context_score(r['position_loss']) for r in rs]),
+                    'copyable': float(np.mean([r['copyable_loss'] for r in rs])), 'other': float(np.mean([r['other_loss'] for r in rs]))}
+                   for rung in settings['rungs'] if rung in chosen and (rs := runs_of(rung, 'tokens', top))]
     summary = {'settings': settings, 'bar': {k: v for k, v in bar.items() if k != 'val_block_sums'}, 'chosen_lrs': chosen,
                'headline': headline, 'by_tokens': by_tokens, 'wall_clock': wall, 'position_loss': positions,
+               'context_at_top_budget': context_top,
                'sweep': {rung: {f'{lr:g}': v for lr, v in sorted(sweep_of(records, settings, rung).items())}
                          for rung in settings['rungs']},
                'runs': len(records), 'run_seconds': float(sum(r['seconds'] for r in records.values()))}
@@ -507,7 +526,7 @@ def protocol_markdown(summary: dict) -> str:
              'mean': f"{r['val_loss']:.4f} ± {r['sd']:.4f}", 'ic': f"{r['in_context']:.3f} ± {r['in_context_sd']:.3f}"}
             for r in summary['headline']]
     lines = [f"**Headline: {s['headline_tokens']:,} training tokens per rung**, {s['seeds']} seeds, learning rate chosen "
-             f"on dev from {', '.join(f'{lr:g}' for lr in s['lrs'])}. Validation nats/char (mean ± sd over seeds); "
+             f"on dev from {', '.join(f'{lr:g}' for lr in s['lrs'])} (extended at an edge, at most {MAX_EXTENSIONS} steps). Validation nats/char (mean ± sd over seeds); "
              f"differences are paired, with 95% block-bootstrap intervals; the bar is the {bar['name']} "
              f"(order chosen on dev), {bar['val_loss']:.4f} nats/char.", '',
              markdown_table(head, [('name', 'rung', ''), ('lr', 'lr', 'g'), ('params', 'params', ','),
@@ -515,46 +534,88 @@ def protocol_markdown(summary: dict) -> str:
                                    ('vs_previous', 'vs previous rung', ''), ('vs_bar', f"vs {bar['name']}", ''),
                                    ('ic', 'in-context score', ''), ('copyable', 'copyable chars', '.3f'),
                                    ('other', 'other chars', '.3f')])]
-    budgets = [f'{b:g}' for b in s['budgets']]
-    tokens = [{'name': r['name'], **{b: f'{r[b][0]:.4f} ± {r[b][1]:.4f}' for b in budgets if b in r}} for r in summary['by_tokens']]
+    budgets, top = [f'{b:g}' for b in s['budgets']], f"{max(s['budgets']):g}"
+    tokens = [{'name': r['name'], **{b: f'{r[b][0]:.4f} ± {r[b][1]:.4f}' for b in budgets if b in r},
+               'vs_bar': _interval(r.get('vs_bar', {}).get(top))} for r in summary['by_tokens']]
     lines += ['', '**Validation nats/char by training tokens** (mean ± sd over seeds, at each rung\'s chosen lr):', '',
-              markdown_table(tokens, [('name', 'rung', '')] + [(b, f'{float(b):,.0f} tokens', '') for b in budgets])]
+              markdown_table(tokens, [('name', 'rung', '')] + [(b, f'{float(b):,.0f} tokens', '') for b in budgets]
+                             + [('vs_bar', f"vs {bar['name']} at {float(top):,.0f}", '')])]
+    if summary.get('context_at_top_budget'):
+        ctx = [{'name': r['name'], 'ic': f"{r['in_context'][0]:.3f} ± {r['in_context'][1]:.3f}", 'copyable': r['copyable'],
+                'other': r['other']} for r in summary['context_at_top_budget']]
+        lines += ['', f"**Reading the context at {float(top):,.0f} training tokens** (in-context score: mean loss at window "
+                      'positions 1-8 minus the last 16, mean ± sd over seeds; loss on copyable and on all other characters):', '',
+                  markdown_table(ctx, [('name', 'rung', ''), ('ic', 'in-context score', ''), ('copyable', 'copyable chars', '.3f'),
+                                       ('other', 'other chars', '.3f')])]
     if summary['wall_clock']:
-        wall = [{'name': r['name'], 'val': f"{r['val'][0]:.4f} ± {r['val'][1]:.4f}", 'tokens': r['tokens'],
-                 'vs_bar': _interval(r['vs_bar'])} for r in summary['wall_clock']]
+        wall = [{'name': r['name'], 'val': f"{r['val'][0]:.4f} ± {r['val'][1]:.4f}", 'bpc': r['val'][0] / math.log(2),
+                 'tokens': r['tokens'], 'vs_bar': _interval(r['vs_bar']), 'copyable': r.get('copyable'), 'interior': r.get('interior'),
+                 'copy_gain': r.get('interior', np.nan) - r.get('copyable', np.nan),
+                 'vs_best': _interval(r['vs_best']) if r.get('vs_best') else '(best)'} for r in summary['wall_clock']]
         lines += ['', f"**Equal wall clock: {s['wall_seconds']:g} s of training per run**, one CPU thread, "
-                      f"the {s['strongest']} rungs with the lowest dev loss at the headline budget:", '',
-                  markdown_table(wall, [('name', 'rung', ''), ('val', 'val loss', ''), ('tokens', 'tokens seen', ',.0f'),
-                                        ('vs_bar', f"vs {bar['name']}", '')])]
+                      f"the {s['strongest']} rungs with the lowest dev loss at the headline budget, {s['seeds']} seeds:", '',
+                  markdown_table(wall, [('name', 'rung', ''), ('val', 'val loss', ''), ('bpc', 'bits/char', '.3f'),
+                                        ('tokens', 'tokens seen', ',.0f'), ('vs_best', 'vs the best of these', ''),
+                                        ('vs_bar', f"vs {bar['name']}", ''), ('copyable', 'copyable chars', '.3f'),
+                                        ('interior', 'word-interior, not copyable', '.3f'), ('copy_gain', 'copying gain', '.3f')])]
     return '\n'.join(lines)
+
+RUNG_COLORS = {'bigram': 'tab:gray', 'nplm': 'tab:brown', 'bow': 'tab:pink', 'positional': 'tab:olive',
+               'conv': 'tab:blue', 'dilated': 'tab:cyan', 'mixer': 'tab:purple', 'lightconv': 'goldenrod',
+               'dynconv': 'tab:green', 'soft-attention': 'lightsalmon', 'rope-attention': 'tab:orange',
+               'transformer': 'tab:red'}  # one fixed colour per registered rung, in every plot of the protocol
+
+def rung_style(name: str, i: int = 0) -> dict:
+    "Matplotlib line style of rung `name` (the `i`-th plotted): its fixed colour, the Transformer drawn thicker."
+    return {'color': RUNG_COLORS.get(name, f'C{i % 10}'), 'lw': 2.4 if name == 'transformer' else 1.3}
+
+def _legend_outside(ax) -> None:
+    ax.legend(fontsize=8, loc='center left', bbox_to_anchor=(1.01, 0.5), frameon=False)
 
 def plot_tokens(summary: dict, path: str | Path | None = None):
     "Validation loss against training tokens (log axis), one line per rung with its seed spread, the n-gram bar flat."
     import matplotlib.pyplot as plt
-    fig, ax = plt.subplots(figsize=(8, 4.8))
+    fig, ax = plt.subplots(figsize=(9, 4.8))
     budgets = summary['settings']['budgets']
-    for r in summary['by_tokens']:
+    for i, r in enumerate(summary['by_tokens']):
         xs = [b for b in budgets if f'{b:g}' in r]
-        mean, sd = (np.array([r[f'{b:g}'][i] for b in xs]) for i in (0, 1))
-        line, = ax.plot(xs, mean, 'o-', label=r['name'], lw=1.2, ms=3)
-        ax.fill_between(xs, mean - sd, mean + sd, color=line.get_color(), alpha=0.2)
+        mean, sd = (np.array([r[f'{b:g}'][j] for b in xs]) for j in (0, 1))
+        style = rung_style(r['name'], i)
+        ax.plot(xs, mean, 'o-', label=r['name'], ms=3, **style)
+        ax.fill_between(xs, mean - sd, mean + sd, color=style['color'], alpha=0.25)
     ax.axhline(summary['bar']['val_loss'], color='black', ls='--', lw=1, label=summary['bar']['name'])
     ax.set_xscale('log'); ax.set_xlabel('training tokens (log scale)'); ax.set_ylabel('validation loss (nats/char)')
-    ax.grid(alpha=0.3); ax.legend(fontsize=7, ncol=2); ax.set_title('The fair ladder: loss by budget (band: ±1 sd over seeds)')
+    ax.set_xticks(budgets, [f'{b / 1e6:g}M' for b in budgets]); ax.minorticks_off()
+    ax.grid(alpha=0.3); _legend_outside(ax); ax.set_title('The fair ladder: loss by budget (band: ±1 sd over seeds)')
     fig.tight_layout()
     if path is not None: fig.savefig(path, dpi=120)
     return fig
 
+def position_bins(block_size: int) -> list[range]:
+    "Window positions (characters of context, 1-based) grouped by powers of two: [1], [2], [3, 4], [5..8], ..."
+    edges = [1, 2] + [2 ** k + 1 for k in range(1, max(1, math.ceil(math.log2(block_size))) + 1)]
+    return [range(a, min(b, block_size + 1)) for a, b in zip(edges, edges[1:]) if a <= block_size]
+
 def plot_positions(summary: dict, path: str | Path | None = None):
-    "Validation loss at each position of a 128-character window, one line per rung (headline budget, mean over seeds)."
+    "Validation loss by characters of context (window positions binned by powers of two), one line per rung, at two budgets."
     import matplotlib.pyplot as plt
-    fig, ax = plt.subplots(figsize=(8, 4.8))
-    for rung, losses in summary['position_loss'].items():
-        ax.plot(np.arange(1, len(losses) + 1), losses, label=rung, lw=1.2)
-    ax.axhline(summary['bar']['val_loss'], color='black', ls='--', lw=1, label=summary['bar']['name'])
-    ax.set_xscale('log'); ax.set_xlabel('characters of context (position in the window, log scale)')
-    ax.set_ylabel('validation loss (nats/char)'); ax.grid(alpha=0.3); ax.legend(fontsize=7, ncol=2)
-    ax.set_title('Loss by position: each curve flattens where its usable context ends')
+    panels = [(f"{summary['settings']['headline_tokens']:,} training tokens", summary['position_loss'])]
+    if summary.get('context_at_top_budget'):
+        panels.append((f"{max(summary['settings']['budgets']):,} training tokens",
+                       {r['name']: r['position_loss'] for r in summary['context_at_top_budget']}))
+    fig, axes = plt.subplots(1, len(panels), figsize=(6 * len(panels) + 2, 4.8), sharey=True, squeeze=False)
+    for ax, (title, curves) in zip(axes[0], panels):
+        for i, (rung, losses) in enumerate(curves.items()):
+            bins = position_bins(len(losses))
+            xs = [math.sqrt(b[0] * b[-1]) for b in bins]
+            ax.plot(xs, [np.mean(losses[b[0] - 1:b[-1]]) for b in bins], 'o-', ms=3, label=rung, **rung_style(rung, i))
+        ax.axhline(summary['bar']['val_loss'], color='black', ls='--', lw=1, label=summary['bar']['name'])
+        ax.set_xscale('log', base=2); ax.set_xlabel('characters of context (binned by powers of two)')
+        ticks = [2 ** k for k in range(int(math.log2(max(len(c) for c in curves.values()))) + 1)]
+        ax.set_xticks(ticks, [str(t) for t in ticks])
+        ax.grid(alpha=0.3); ax.set_title(title, fontsize=10)
+    axes[0, 0].set_ylabel('validation loss (nats/char)'); _legend_outside(axes[0, -1])
+    fig.suptitle('Loss by position in the window: a curve flattens where its usable context ends', fontsize=11)
     fig.tight_layout()
     if path is not None: fig.savefig(path, dpi=120)
     return fig
@@ -609,3 +670,24 @@ def ycit_ladder(rungs: str = None, # comma-separated rung names (default: every 
           f'wrote {out}/results.json, results.md, samples.md, ladder.png')
 
 ycit_ladder_script = console_script(ycit_ladder)  # the console script's entry point (see `ycit.cli`)
+
+# %% ../nbs/15_ladder.ipynb #933aa513
+def protocol_compare(out: str | Path, # a protocol folder (protocol.json, ngram_bar.json, runs/)
+                     a: str, b: str, # two rungs, or 'bar' for the n-gram bar
+                     amount: float | None = None, # training tokens (default: the headline budget) or seconds
+                     budget: str = 'tokens', # 'tokens' or 'seconds'
+                    ) -> dict:
+    "Paired difference in validation loss `a - b` (nats/char) with its 95% block-bootstrap interval, from the stored records."
+    out = Path(out)
+    settings, bar = json.loads((out/'protocol.json').read_text()), json.loads((out/'ngram_bar.json').read_text())
+    records = _records(out/'runs')
+    chosen = chosen_lrs(records, settings)
+    amount = settings['headline_tokens'] if amount is None else amount
+    def sums(rung):
+        if rung == 'bar': return np.asarray(bar['val_block_sums'])
+        if rung not in chosen: raise ValueError(f'{rung!r} is not a rung of this protocol; it has {list(chosen)}')
+        rs = [records[k] for s in range(settings['seeds'])
+              if (k := RunKey(rung, budget, amount, chosen[rung], s).file) in records]
+        if not rs: raise ValueError(f'no records of {rung} at {budget}={amount:g} in {out}')
+        return np.mean([r['val_block_sums'] for r in rs], axis=0)
+    return paired_bootstrap(sums(a), sums(b), block_counts(bar['val_targets']))

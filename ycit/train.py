@@ -26,14 +26,15 @@ from torch import nn
 from torch.profiler import record_function
 from tqdm import tqdm
 
-from .lm import check_context, check_model, check_positive, count_params, eval_mode, metrics, model_device, pick_device, token_ids
+from .lm import (check_context, check_model, check_positive, count_params, eval_mode, markdown_table, metrics, model_device,
+                     pick_device, token_ids)
 from .tokenise import TokenData
 
 # %% auto #0
-__all__ = ['CHECKPOINT_FORMAT', 'EVAL_SEED', 'BIGRAM_RUNG', 'BigramConfig', 'Bigram', 'sliding_windows', 'token_losses',
-           'evaluate', 'TrainConfig', 'learning_rate', 'make_optimizer', 'train_step', 'config_dict', 'vocab_info',
-           'save_checkpoint', 'read_checkpoint', 'load_checkpoint', 'load_model', 'Result', 'show_progress', 'train',
-           'plot_history', 'Rung']
+__all__ = ['CHECKPOINT_FORMAT', 'EVAL_SEED', 'BIGRAM_RUNG', 'FAIR_LADDER_SUMMARY', 'BigramConfig', 'Bigram', 'sliding_windows',
+           'token_losses', 'evaluate', 'TrainConfig', 'learning_rate', 'make_optimizer', 'train_step', 'config_dict',
+           'vocab_info', 'save_checkpoint', 'read_checkpoint', 'load_checkpoint', 'load_model', 'Result',
+           'show_progress', 'train', 'plot_history', 'Rung', 'fair_ladder']
 
 # %% ../nbs/04_train.ipynb #b2ac7239
 @dataclass
@@ -501,3 +502,27 @@ class Rung:
 
 BIGRAM_RUNG = Rung('bigram', '1 char', lambda vocab_size, block_size: Bigram(BigramConfig(vocab_size, block_size)),
                    TrainConfig(steps=2000, batch_size=32, block_size=64, lr=0.03, warmup_steps=20, weight_decay=0.1))
+
+# %% ../nbs/04_train.ipynb #5ded6568
+FAIR_LADDER_SUMMARY = Path('ladder/protocol/summary.json')  # relative to nbs/, where the chapters run
+
+def fair_ladder(names: Sequence[str], # rungs to show, in the ladder's order
+                path: str | Path = FAIR_LADDER_SUMMARY, # the fair-ladder protocol's summary.json
+               ) -> str:
+    "What the fair ladder (chapter 15) measured for rungs `names`: validation loss by budget, and each step at the headline budget."
+    path = Path(path)
+    if not path.is_file(): raise FileNotFoundError(f'no fair-ladder summary at {path}: run `ycit_ladder --protocol` first')
+    summary = json.loads(path.read_text())
+    rows, head = {r['name']: r for r in summary['by_tokens']}, {r['name']: r for r in summary['headline']}
+    unknown = [n for n in names if n not in rows]
+    if unknown: raise ValueError(f'{unknown} are not rungs of the fair ladder; it has {list(rows)}')
+    budgets = [f"{b:g}" for b in summary['settings']['budgets']]
+    def step(name):
+        c = head.get(name, {}).get('vs_previous')
+        if c is None: return ''
+        verdict = 'tie' if c['tie'] else ('better' if c['hi'] < 0 else 'worse')
+        return f"{c['diff']:+.3f} [{c['lo']:+.3f}, {c['hi']:+.3f}] vs {c['rung']}: {verdict}"
+    table = [{'name': n, **{b: f'{rows[n][b][0]:.3f} ± {rows[n][b][1]:.3f}' for b in budgets if b in rows[n]}, 'step': step(n)}
+             for n in names]
+    return markdown_table(table, [('name', 'rung', '')] + [(b, f'{float(b):,.0f} tokens', '') for b in budgets]
+                          + [('step', f"step at {summary['settings']['headline_tokens']:,} tokens (95% interval)", '')])
