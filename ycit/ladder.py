@@ -350,6 +350,12 @@ def _run_one(key: RunKey, path: str, text: str | None) -> str:
     _write_json(Path(path), run_key(key, corpus('char', text, dev_frac=DEV_FRAC if key.fit == 'tune' else 0.0)))
     return key.file
 
+def _pin_worker(cpus) -> None:
+    "A worker's start: keep to one CPU of its own when there are enough (two runs sharing a core would halve each one's clock)."
+    import queue
+    try: os.sched_setaffinity(0, {cpus.get_nowait()})
+    except (queue.Empty, OSError, AttributeError): pass  # more workers than CPUs, or no affinity here: the OS places it
+
 def _run_missing(keys: Sequence[RunKey], runs: Path, text: str | None, workers: int) -> None:
     "Run the keys whose records do not exist yet, the costliest first, `workers` at a time."
     order = list(RUNGS)  # later rungs cost more per token: start them first, so the two workers finish together
@@ -360,7 +366,10 @@ def _run_missing(keys: Sequence[RunKey], runs: Path, text: str | None, workers: 
         for k in tqdm(todo, desc='protocol runs', disable=not show_progress(None)): _run_one(k, str(runs/k.file), text)
         return
     import multiprocessing
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context('spawn')) as pool:
+    context = multiprocessing.get_context('spawn')
+    cpus = context.Queue()  # one CPU per worker: some kernels never move a busy process to an idle core
+    for cpu in sorted(os.sched_getaffinity(0))[:workers] if hasattr(os, 'sched_getaffinity') else []: cpus.put(cpu)
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_pin_worker, initargs=(cpus,)) as pool:
         jobs = [pool.submit(_run_one, k, str(runs/k.file), text) for k in todo]
         for job in tqdm(as_completed(jobs), total=len(jobs), desc='protocol runs', disable=not show_progress(None)):
             job.result()  # re-raises a worker's error
