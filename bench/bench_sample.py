@@ -1,7 +1,7 @@
 #!/usr/bin/env python
-"""Sampling speed at batch size 1: ycit's Transformer with and without its KV cache, Hugging Face
-`transformers`' GPT-2 with the same shape and its own cached `generate`, and the measured decode
-step against the memory-bound lower bound that `ycit.cost` predicts for this machine.
+"""Sampling speed: ycit's Transformer with and without its KV cache, Hugging Face `transformers`'
+GPT-2 with the same shape and its own cached `generate`, at batch 1 and for batches of prompts
+(1, 8, 32 by default), each next to the lower bound that `ycit.cost` predicts for this machine.
 
     python bench/bench_sample.py                      # 6 layers, 4 heads, width 256, context 1024 (4.8M params)
     python bench/bench_sample.py --quick              # a small model, for a smoke test
@@ -22,7 +22,7 @@ import warnings
 
 import torch
 
-from ycit.cost import Hardware, config_from_model, decode_step, measure_bandwidth, measure_matmul_flops, weight_bytes
+from ycit.cost import Hardware, config_from_model, decode_step, measure_bandwidth, measure_matmul_flops, prefill, weight_bytes
 from ycit.sample import decoding_model, generate_tokens
 from peers import hf_gpt2
 from ycit.lm import count_params
@@ -77,9 +77,11 @@ def main():
     parser.add_argument('--prompt-len', type=int, default=16)
     parser.add_argument('--threads', type=int, default=1, help='torch CPU threads (1 is fastest for small models on a busy machine)')
     parser.add_argument('--repeats', type=int, default=3, help='cached runs (ycit and transformers alternating) are repeated; the fastest is kept')
+    parser.add_argument('--batches', default='1,8,32', help='comma-separated batch sizes for the batch table')
+    parser.add_argument('--batch-tokens', type=int, default=200, help='tokens generated per row in the batch table')
     parser.add_argument('--quick', action='store_true', help='a 2-layer width-64 model and 50,100 tokens: a smoke test')
     args = parser.parse_args()
-    if args.quick: args.n_layer, args.d_model, args.n_head, args.new_tokens = 2, 64, 4, '50,100'
+    if args.quick: args.n_layer, args.d_model, args.n_head, args.new_tokens, args.batch_tokens = 2, 64, 4, '50,100', 50
     torch.set_num_threads(args.threads)
     lengths = [int(n) for n in args.new_tokens.split(',')]
     if args.prompt_len + max(lengths) > args.block_size:
@@ -137,6 +139,32 @@ def main():
               f'{wall / bound.total_s:>12.1f}x {cpu / bound.total_s:>11.1f}x')
     print('\n(the bound assumes every weight is read from DRAM once per step; a small model partly fits in the CPU caches, '
           'and at batch 1 each step is also a few hundred small kernel launches)')
+    batch_table(args, cfg, packed, theirs, shape, hw)
+
+
+def predicted_seconds(shape, hw, batch: int, prompt_len: int, n: int) -> float:
+    "ycit.cost's lower bound for a prefill of `batch` prompts and `n` cached steps (fp32): seconds."
+    steps = sum(decode_step(shape, hw, batch=batch, context=prompt_len + i, dtype='fp32').total_s for i in range(n - 1))
+    return prefill(shape, hw, prompt_len, batch=batch, dtype='fp32').total_s + steps
+
+
+def batch_table(args, cfg, packed, theirs, shape, hw):
+    "Tokens/s for batches of prompts of one length: ycit's `generate_tokens` against `transformers`' `generate`."
+    batches, n = [int(b) for b in args.batches.split(',')], args.batch_tokens
+    print(f'\nbatches of prompts ({args.prompt_len} tokens each, {n} new tokens per row, greedy, cached, prefill included); '
+          'tokens/s count every row\'s tokens, best of --repeats by wall clock:')
+    print(f"{'batch':>6} {'ycit':>9} {'transformers':>13} {'ycit / transformers':>20} {'bound tokens/s':>15} {'ycit / bound':>13}")
+    for batch in batches:
+        prompt = torch.randint(0, cfg.vocab_size, (batch, args.prompt_len), generator=torch.Generator().manual_seed(batch))
+        time_ycit(packed, prompt, 5, True); time_hf(theirs, prompt, 5)  # warm up this shape
+        ours, hf = [], []
+        for _ in range(args.repeats):
+            ours.append(time_ycit(packed, prompt, n, True)[0]); hf.append(time_hf(theirs, prompt, n)[0])
+        tokens, bound = batch * n, predicted_seconds(shape, hw, batch, args.prompt_len, n)
+        print(f'{batch:>6} {tokens / min(ours):>9,.0f} {tokens / min(hf):>13,.0f} {min(hf) / min(ours):>19.2f}x '
+              f'{tokens / bound:>15,.0f} {bound / min(ours):>12.2f}x')
+    print('(bound: ycit.cost.prefill + decode_step per step with this machine\'s measured bandwidth and matmul rate; '
+          'ycit / bound is the share of it reached)')
 
 
 if __name__ == '__main__':

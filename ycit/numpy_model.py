@@ -9,7 +9,7 @@ import numpy as np
 
 # %% auto #0
 __all__ = ['weight_shapes', 'weights_from_state_dict', 'rms_norm', 'rope', 'softmax', 'attention', 'forward', 'next_token_probs',
-           'sample_steps', 'generate']
+           'draw_token', 'sample_steps', 'generate']
 
 # %% ../nbs/17_numpy.ipynb #e2240b92
 def weight_shapes(config: dict) -> dict[str, tuple[int, ...]]:
@@ -101,6 +101,13 @@ def next_token_probs(logits: np.ndarray, # [V] logits of the last position
         probs /= probs.sum()
     return probs
 
+def draw_token(probs: np.ndarray, # [V] a sampling distribution
+               uniform: float, # a number in [0, 1)
+              ) -> int:
+    "The token whose interval of the cumulative distribution holds `uniform` (inverse-CDF sampling)."
+    cdf = np.cumsum(probs, dtype=np.float64)
+    return min(int(np.searchsorted(cdf, uniform * cdf[-1], side='right')), len(cdf) - 1)
+
 def sample_steps(weights: dict, prompt_ids, n: int, temperature: float = 1.0, top_k: int | None = None,
                  top_p: float | None = None, seed: int = 0):
     "Yield `(token, probabilities [V])` for each of `n` steps; a full window keeps its newest half."
@@ -112,8 +119,7 @@ def sample_steps(weights: dict, prompt_ids, n: int, temperature: float = 1.0, to
         if len(ids) - start > block: start, cache = len(ids) - block // 2, {}
         logits = forward(weights, ids[start + (cache[0][0].shape[1] if cache else 0):], cache)[-1]
         probs = next_token_probs(logits, temperature or 1.0, top_k, top_p)
-        p = probs.astype(np.float64)
-        token = int(logits.argmax()) if temperature == 0 else int(rng.choice(len(p), p=p / p.sum()))
+        token = int(logits.argmax()) if temperature == 0 else draw_token(probs, rng.random())
         ids.append(token)
         yield token, probs
 

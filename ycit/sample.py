@@ -6,7 +6,9 @@
 from __future__ import annotations
 
 from copy import deepcopy
-from typing import Iterator
+from typing import Iterator, Sequence
+
+import numpy as np
 
 import torch
 import torch.nn as nn
@@ -19,18 +21,29 @@ from .train import load_model
 from .transformer import KVCache, Transformer
 
 # %% auto #0
-__all__ = ['ycit_sample_script', 'shakespeare_tokenizer', 'prompt_ids', 'next_token_probs', 'check_sampling', 'sample_next',
-           'generate_tokens', 'InputMajorLinear', 'decoding_model', 'generate', 'ycit_sample']
+__all__ = ['ycit_sample_script', 'shakespeare_tokenizer', 'prompt_ids', 'next_token_probs', 'check_sampling', 'row_streams',
+           'draw_tokens', 'sample_next', 'generate_tokens', 'InputMajorLinear', 'decoding_model', 'generate',
+           'ycit_sample']
 
 # %% ../nbs/14_sample.ipynb #8926e570
 def shakespeare_tokenizer() -> CharTokenizer:
     "The character tokenizer of the standard Tiny Shakespeare split (65 characters)."
     return corpus('char').tokenizer
 
-def prompt_ids(model: nn.Module, prompt: str | torch.Tensor,
+def prompt_ids(model: nn.Module, prompt: str | Sequence[str] | torch.Tensor, # text, prompts of equal length, or ids [T] / [B, T]
                tokenizer=None, # encodes a str prompt (None: `shakespeare_tokenizer()`)
               ) -> torch.Tensor:
     "The prompt as a `[B, T]` tensor of ids the model accepts, on the model's device."
+    if isinstance(prompt, (list, tuple)):  # a batch of text prompts: one row each
+        if not prompt: raise ValueError('no prompts: give at least one')
+        if not all(isinstance(p, str) for p in prompt):
+            raise TypeError(f'a batch of prompts must be a list of str, got {sorted({type(p).__name__ for p in prompt})}')
+        rows = [prompt_ids(model, p, tokenizer) for p in prompt]
+        lengths = sorted({row.shape[1] for row in rows})
+        if len(lengths) > 1:
+            raise ValueError(f'the prompts have different lengths ({", ".join(map(str, lengths))} tokens); a batch needs '
+                             'prompts of one length: group them by length, or sample them one at a time')
+        return torch.cat(rows)
     if isinstance(prompt, str):
         if not prompt: raise ValueError('the prompt is empty: give at least one character to continue (for example "\\n")')
         ids = torch.from_numpy((tokenizer or shakespeare_tokenizer()).encode(prompt))[None]
@@ -39,7 +52,7 @@ def prompt_ids(model: nn.Module, prompt: str | torch.Tensor,
             raise TypeError(f'a tensor prompt must hold integer ids of shape [T] or [B, T], got {prompt.dtype} {tuple(prompt.shape)}')
         if prompt.shape[-1] == 0: raise ValueError('the prompt is empty: give at least one token to continue')
         ids = prompt.long().reshape(-1, prompt.shape[-1])
-    else: raise TypeError(f'the prompt must be a str or a tensor of token ids, got {type(prompt).__name__}')
+    else: raise TypeError(f'the prompt must be a str, a list of str or a tensor of token ids, got {type(prompt).__name__}')
     if ids.shape[1] > model.block_size:
         raise ValueError(f"the prompt has {ids.shape[1]} tokens but the model reads at most {model.block_size}; "
                          f'shorten it, e.g. keep its last {model.block_size} tokens')
@@ -72,17 +85,39 @@ def check_sampling(max_new_tokens: int, temperature: float, top_k: int | None, t
         raise ValueError(f'top_k must be a positive integer or None, got {top_k!r}')
     if top_p is not None and not 0 < top_p <= 1: raise ValueError(f'top_p must be in (0, 1] or None, got {top_p}')
 
+def row_streams(seed: int | Sequence[int], # one int (row b gets seed + b), or one seed per row
+                rows: int) -> list[np.random.Generator]:
+    "One seeded stream of uniforms per batch row: `np.random.default_rng(seed + b)` for row `b`."
+    if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool): seeds = [int(seed) + b for b in range(rows)]
+    elif isinstance(seed, Sequence) and all(isinstance(s, (int, np.integer)) and not isinstance(s, bool) for s in seed):
+        seeds = [int(s) for s in seed]
+    else: raise TypeError(f'seed must be an int or a list of ints (one per row), got {seed!r}')
+    if len(seeds) != rows: raise ValueError(f'{len(seeds)} seeds for a batch of {rows} rows: give one per row, or one int')
+    return [np.random.default_rng(s) for s in seeds]
+
+def draw_tokens(probs: torch.Tensor, # [B, V] sampling distributions
+                uniforms: torch.Tensor, # [B] numbers in [0, 1), one per row
+               ) -> torch.Tensor:
+    "The token `[B, 1]` whose interval of each row's cumulative distribution holds its uniform (inverse-CDF sampling)."
+    cdf = probs.double().cumsum(-1)
+    target = uniforms.to(cdf)[:, None] * cdf[:, -1:]  # the cumulative mass may differ from 1 by rounding
+    return torch.searchsorted(cdf, target, right=True).clamp_max(probs.shape[-1] - 1)  # right: never a zero-mass token
+
 def sample_next(logits: torch.Tensor, temperature: float = 1.0, top_k: int | None = None, top_p: float | None = None,
-                generator: torch.Generator | None = None) -> torch.Tensor:
-    "Draw the next token `[B, 1]` from last-position logits `[B, V]` (argmax when temperature is 0)."
+                streams: Sequence[np.random.Generator] | None = None, # one per row (None: fresh, unseeded)
+               ) -> torch.Tensor:
+    "Draw the next token `[B, 1]` from last-position logits `[B, V]`, one uniform per row (argmax when temperature is 0)."
     if temperature == 0: return logits.argmax(-1, keepdim=True)
-    return torch.multinomial(next_token_probs(logits, temperature, top_k, top_p), 1, generator=generator)
+    streams = [np.random.default_rng() for _ in range(len(logits))] if streams is None else streams
+    if len(streams) != len(logits): raise ValueError(f'{len(streams)} streams for {len(logits)} rows of logits')
+    uniforms = torch.tensor([stream.random() for stream in streams], dtype=torch.float64, device=logits.device)
+    return draw_tokens(next_token_probs(logits, temperature, top_k, top_p), uniforms)
 
 # %% ../nbs/14_sample.ipynb #42bc3db9
 @torch.no_grad()
 def generate_tokens(model: nn.Module, ids: torch.Tensor, # [B, T] prompt ids, 1 <= T <= model.block_size
                     max_new_tokens: int, temperature: float = 1.0, top_k: int | None = None,
-                    top_p: float | None = None, seed: int = 0,
+                    top_p: float | None = None, seed: int | Sequence[int] = 0, # row b draws from seed + b (see `row_streams`)
                     use_cache: bool = True, # keep keys and values (Transformer only); False: recompute the window
                    ) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
     "Yield `(token [B, 1], logits [B, V])` for each of `max_new_tokens` steps."
@@ -90,7 +125,7 @@ def generate_tokens(model: nn.Module, ids: torch.Tensor, # [B, T] prompt ids, 1 
     if use_cache and not isinstance(model, Transformer):
         raise ValueError(f'{type(model).__name__} has no KV cache; call with use_cache=False')
     with eval_mode(model):
-        generator = torch.Generator(ids.device).manual_seed(seed)
+        streams = row_streams(seed, ids.shape[0])
         weight = next(model.parameters())
         cache = KVCache(model.config, ids.shape[0], weight.device, weight.dtype) if use_cache else None
         start = 0  # first position of the window the model reads
@@ -100,7 +135,7 @@ def generate_tokens(model: nn.Module, ids: torch.Tensor, # [B, T] prompt ids, 1 
                 if cache is not None: cache.reset()
             if cache is None: logits = model(ids[:, start:])[:, -1]
             else: logits = model(ids[:, start + cache.pos:], cache)[:, -1]  # the tokens not yet cached
-            token = sample_next(logits, temperature, top_k, top_p, generator)
+            token = sample_next(logits, temperature, top_k, top_p, streams)
             ids = torch.cat([ids, token], 1)
             yield token, logits
 
@@ -129,20 +164,22 @@ def decoding_model(model: nn.Module) -> nn.Module:
     return frozen
 
 # %% ../nbs/14_sample.ipynb #efe9d6d4
-def generate(model: nn.Module, prompt: str | torch.Tensor, # text, or token ids [T] or [B, T]
+def generate(model: nn.Module, prompt: str | Sequence[str] | torch.Tensor, # text, prompts of one length, or ids [T] / [B, T]
              max_new_tokens: int = 200, temperature: float = 1.0, top_k: int | None = None,
-             top_p: float | None = None, seed: int = 0,
+             top_p: float | None = None, seed: int | Sequence[int] = 0, # row b of a batch draws from seed + b
              tokenizer=None, # for str prompts (None: the Shakespeare character tokenizer)
              use_cache: bool | None = None, # None: the cache if the model has one
             ) -> str | torch.Tensor:
-    "The prompt and `max_new_tokens` sampled tokens after it: text for a text prompt, else ids `[B, T + n]`."
+    "The prompt and `max_new_tokens` sampled tokens after it: text for text, a list for a list, else ids `[B, T + n]`."
     ids = prompt_ids(model, prompt, tokenizer)
     if use_cache is None: use_cache = isinstance(model, Transformer)
     if isinstance(model, Transformer) and ids.device.type == 'cpu':
         model = decoding_model(model)  # weights laid out for one-row steps (a layout measured on CPUs only)
     new = [token for token, _ in generate_tokens(model, ids, max_new_tokens, temperature, top_k, top_p, seed, use_cache)]
     out = torch.cat([ids, *new], 1)
-    if isinstance(prompt, str): return (tokenizer or shakespeare_tokenizer()).decode(out[0].cpu().numpy())
+    if isinstance(prompt, (str, list, tuple)):
+        texts = [(tokenizer or shakespeare_tokenizer()).decode(row) for row in out.cpu().numpy()]
+        return texts[0] if isinstance(prompt, str) else texts
     return out if prompt.ndim == 2 else out[0]
 
 # %% ../nbs/14_sample.ipynb #89fcb431
