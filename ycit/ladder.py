@@ -416,7 +416,7 @@ def _strongest(records: dict, settings: dict, chosen: dict) -> list[str]:
     return sorted(chosen, key=dev)[:settings['strongest']]
 
 def run_protocol(out: str | Path, # folder for protocol.json, runs/ and the tables and plots
-                 rungs: Sequence[str] | None = None, # (None: every rung of the ladder, without the extras)
+                 rungs: Sequence[str] | None = None, # (None: every rung of the ladder, without the extras); joins those already in `out`
                  lrs: Sequence[float] = LR_GRID, seeds: int = 3, budgets: Sequence[int] = BUDGETS,
                  headline: int = HEADLINE_TOKENS, # the budget the learning rate is chosen at (one of `budgets`)
                  wall_seconds: float = 600.0, # the equal wall-clock budget of the strongest rungs
@@ -440,9 +440,14 @@ def run_protocol(out: str | Path, # folder for protocol.json, runs/ and the tabl
     out = Path(out); runs = out/'runs'
     settings = _settings(rungs, lrs, seeds, budgets, headline, wall_seconds, strongest, text)
     header = out/'protocol.json'
-    if header.exists() and (saved := json.loads(header.read_text())) != settings:
-        diff = ', '.join(f'{k}: {saved.get(k)!r} != {v!r}' for k, v in settings.items() if saved.get(k) != v)
-        raise ValueError(f'{out} holds records of a different protocol ({diff}); resume with the same settings or use another --out')
+    if header.exists():  # resume; new rungs may join, everything else must match
+        saved = json.loads(header.read_text())
+        diff = ', '.join(f'{k}: {saved.get(k)!r} != {v!r}' for k, v in settings.items() if k != 'rungs' and saved.get(k) != v)
+        if diff: raise ValueError(f'{out} holds records of a different protocol ({diff}); resume with the same settings or use another --out')
+        unknown = [n for n in saved['rungs'] if n not in RUNGS]
+        if unknown: raise ValueError(f'{out} holds records of rung(s) {unknown} that this version does not know')
+        order = list(RUNGS)
+        settings['rungs'] = rungs = sorted(set(saved['rungs']) | set(rungs), key=order.index)  # the union, in reading order
     _write_json(header, settings)
     if not (out/'ngram_bar.json').exists(): _write_json(out/'ngram_bar.json', ngram_bar_record(text))
     _run_missing([RunKey(r, 'tokens', headline, lr, 0, 'tune') for r in rungs for lr in lrs], runs, text, workers)
@@ -491,7 +496,8 @@ def protocol_summary(out: str | Path) -> dict:
                'copyable': np.mean([r['copyable_loss'] for r in rs]), 'other': np.mean([r['other_loss'] for r in rs]),
                'vs_bar': paired_bootstrap(seed_mean(rs), bar['val_block_sums'], counts)}
         if previous is not None: row['vs_previous'] = {'rung': previous[0], **paired_bootstrap(seed_mean(rs), previous[1], counts)}
-        headline.append(row); previous = (rung, seed_mean(rs))
+        headline.append(row)
+        if not (rung in RUNGS and RUNGS[rung].extra): previous = (rung, seed_mean(rs))  # a detour is compared, not chained
     budgets = lambda rung: {f'{b:g}': rs for b in settings['budgets'] if (rs := runs_of(rung, 'tokens', b))}
     by_tokens = [{'name': rung, **{b: _mean_sd([r['val_loss'] for r in rs]) for b, rs in budgets(rung).items()},
                   'vs_bar': {b: paired_bootstrap(seed_mean(rs), bar['val_block_sums'], counts) for b, rs in budgets(rung).items()}}
