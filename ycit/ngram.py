@@ -34,10 +34,16 @@ def _check_int(name: str, value, minimum: int = 1) -> int:
     if value < minimum: raise ValueError(f'{name} must be at least {minimum}, got {value}')
     return int(value)
 
+_INT64_MAX = np.iinfo(np.int64).max
+
 def ngram_keys(tokens: np.ndarray, # int64 token ids
                n: int, # the order: tokens per n-gram
                vocab_size: int) -> np.ndarray:
     "Every n-gram of `tokens`, in order, as one int64 whose base-`vocab_size` digits are its tokens."
+    n, vocab_size = _check_int('n', n), _check_int('vocab_size', vocab_size)
+    if vocab_size ** n > _INT64_MAX:
+        raise ValueError(f'{n}-grams over a vocabulary of {vocab_size:,} do not fit in one int64 key '
+                         f'({vocab_size}**{n} > 2**63 - 1); count_ngrams keys such orders by rank instead')
     count = len(tokens) - n + 1
     if count <= 0: return np.zeros(0, dtype=np.int64)
     keys = tokens[:count].copy()
@@ -58,9 +64,35 @@ class NgramCounts:
     keys: list   # keys[n-1]: sorted keys of the distinct n-grams
     counts: list # counts[n-1][i]: how often the n-gram keys[n-1][i] occurs
     n_tokens: int
+    packed: int  # orders 1..packed have base-V keys; above, a key is (its context's index in keys[n-2])·V + last token
 
     @property
     def order(self) -> int: return len(self.keys)
+
+    def keys_for(self, grams: np.ndarray, # one n-gram a row: n token ids, -1 for a missing token
+                ) -> np.ndarray:
+        "The key of each row of `grams` (one n-gram a row); -1 where a token is missing (-1) or a ranked context unseen."
+        grams = np.asarray(grams)
+        if grams.ndim != 2 or not np.issubdtype(grams.dtype, np.integer):
+            raise TypeError(f'grams must be a 2-D array of integer token ids, got {grams.ndim}-D {grams.dtype}')
+        if not 1 <= grams.shape[1] <= self.order:
+            raise ValueError(f'these counts hold n-grams of orders 1..{self.order}, not {grams.shape[1]}')
+        if grams.size and (grams.min() < -1 or grams.max() >= self.vocab_size):
+            raise ValueError(f'token ids must lie in [0, {self.vocab_size}) or be -1 (missing), got {grams.min()}..{grams.max()}')
+        return self._keys(grams)
+
+    def _keys(self, grams: np.ndarray) -> np.ndarray:
+        "`keys_for` without the checks, for callers whose ids are checked already."
+        n, V = grams.shape[1], self.vocab_size
+        keys = grams[:, 0].astype(np.int64)
+        for j in range(1, min(n, self.packed)): keys = keys * V + grams[:, j]  # Horner: the base-V digits
+        absent = (grams < 0).any(axis=1)  # a context running past the start of the text is unseen
+        for m in range(self.packed + 1, n + 1):  # ranked orders: the context's index among the (m-1)-grams, then the token
+            index, found = _lookup(self.keys[m - 2], keys)
+            absent |= ~found  # a context never seen in training has no index: the n-gram is unseen
+            keys = index * V + grams[:, m - 1]
+        keys[absent] = -1
+        return keys
 
     def lookup(self, n: int, keys: np.ndarray) -> np.ndarray:
         "Counts of the n-grams with these `keys` (0 for unseen ones)."
@@ -72,18 +104,33 @@ class NgramCounts:
         ngram = token_ids(ngram, self.vocab_size)
         if not 1 <= len(ngram) <= self.order:
             raise ValueError(f'these counts hold n-grams of orders 1..{self.order}, not {len(ngram)}')
-        return int(self.lookup(len(ngram), ngram_keys(ngram, len(ngram), self.vocab_size))[0])
+        return int(self.lookup(len(ngram), self.keys_for(ngram[None]))[0])
+
+    def suffix_keys(self, n: int) -> np.ndarray:
+        "For each distinct n-gram (n >= 2), the key of its last n-1 tokens: an (n-1)-gram that occurs too."
+        cache, V = self.__dict__.setdefault('_suffix_keys', {}), self.vocab_size
+        if not 2 <= _check_int('n', n) <= self.order: raise ValueError(f'n must lie in 2..{self.order}, got {n}')
+        if n not in cache:
+            keys = self.keys[n - 1]
+            if n <= self.packed: cache[n] = keys % V ** (n - 1)  # drop the first base-V digit
+            else:  # (context index)·V + token: the suffix is the context's own suffix, then the token
+                context, token = keys // V, keys % V
+                if n - 1 <= self.packed: head = self.keys[n - 2][context] % V ** (n - 2)  # a packed context
+                else: head = np.searchsorted(self.keys[n - 3], self.suffix_keys(n - 1))[context]
+                cache[n] = head * V + token
+        return cache[n]
 
     def continuation(self, n: int) -> tuple[np.ndarray, np.ndarray]:
         "Keys of the n-grams seen after at least one token, and after how many distinct tokens (Kneser-Ney)."
         cache = self.__dict__.setdefault('_continuation', {})
         if n not in cache:  # each distinct (n+1)-gram x·g is one distinct left neighbour x of g
-            cache[n] = np.unique(self.keys[n] % self.vocab_size ** n, return_counts=True)
+            cache[n] = np.unique(self.suffix_keys(n + 1), return_counts=True)
         return cache[n]
 
 def count_ngrams(tokens: Sequence[int] | np.ndarray, # a stream of token ids
                  order: int, # count every n-gram of orders 1..order
                  vocab_size: int | None = None, # ids lie in [0, vocab_size); default: the largest id + 1
+                 packed: int | None = None, # base-V keys up to this order, ranks above (None: as far as int64 allows)
                 ) -> NgramCounts:
     "Count every n-gram of orders 1..`order` in `tokens`: one counting pass or sort per order, no loop over tokens."
     order = _check_int('order', order)
@@ -91,9 +138,16 @@ def count_ngrams(tokens: Sequence[int] | np.ndarray, # a stream of token ids
     if len(tokens) == 0: raise ValueError('cannot count n-grams of an empty token stream')
     vocab_size = int(tokens.max()) + 1 if vocab_size is None else _check_int('vocab_size', vocab_size)
     tokens = token_ids(tokens, vocab_size)
-    if vocab_size ** order > np.iinfo(np.int64).max:
-        raise ValueError(f'{order}-grams over a vocabulary of {vocab_size:,} do not fit in an int64 key '
-                         f'({vocab_size}**{order} > 2**63); use a lower order or a smaller vocabulary')
+    if packed is None:  # the highest order whose base-V keys fit in an int64
+        packed = 1
+        while packed < order and vocab_size ** (packed + 1) <= _INT64_MAX: packed += 1
+    elif vocab_size ** _check_int('packed', packed) > _INT64_MAX:
+        raise ValueError(f'packed={packed}: {packed}-grams over a vocabulary of {vocab_size:,} do not fit in one '
+                         f'int64 key ({vocab_size}**{packed} > 2**63 - 1)')
+    packed = min(int(packed), order)
+    if order > packed and len(tokens) * vocab_size > _INT64_MAX:  # a ranked key is below (distinct contexts)·V
+        raise ValueError(f'{len(tokens):,} tokens over a vocabulary of {vocab_size:,}: ranked keys '
+                         f'(context index)·{vocab_size} + token would overflow an int64')
     keys, counts, rank = [], [], tokens  # rank[i]: which distinct (n-1)-gram starts at position i
     for n in range(1, order + 1):
         width = vocab_size if n == 1 else len(keys[-1]) * vocab_size  # how many codes are possible
@@ -111,9 +165,10 @@ def count_ngrams(tokens: Sequence[int] | np.ndarray, # a stream of token ids
             distinct, count = np.unique(codes, return_counts=True)
             if n < order: rank = np.searchsorted(distinct, codes)
         distinct = distinct.astype(np.int64)
-        keys.append(distinct if n == 1 else keys[-1][distinct // vocab_size] * vocab_size + distinct % vocab_size)
+        if n == 1 or n > packed: keys.append(distinct)  # the token ids; above `packed`, the codes are the keys
+        else: keys.append(keys[-1][distinct // vocab_size] * vocab_size + distinct % vocab_size)
         counts.append(count.astype(np.int64))
-    return NgramCounts(vocab_size, keys, counts, len(tokens))
+    return NgramCounts(vocab_size, keys, counts, len(tokens), packed)
 
 # %% ../nbs/03_ngram.ipynb #b7286d44
 @dataclass
@@ -178,10 +233,7 @@ class NgramModel:
         V, width = self.vocab_size, windows.shape[1]
         probs = np.full(len(windows), 1.0 / V)
         for level in self.levels:
-            cols = windows[:, width - level.order:]
-            keys = cols[:, 0].copy()
-            for j in range(1, level.order): keys = keys * V + cols[:, j]
-            keys[(cols < 0).any(axis=1)] = -1  # a context running past the start of the text is unseen
+            keys = self.counts._keys(windows[:, width - level.order:])  # -1: unseen or past the start of the text
             c_idx, seen = _lookup(level.contexts, np.where(keys >= 0, keys // V, -1))
             k_idx, found = _lookup(level.keys, keys)
             weight = np.where(found, level.weights[k_idx], 0.0)
@@ -232,9 +284,9 @@ class MLE(NgramModel):
 # %% ../nbs/03_ngram.ipynb #2d927b74
 def unseen_share(counts: NgramCounts, tokens: Sequence[int] | np.ndarray, n: int) -> float:
     "The share of the n-grams of `tokens` that `counts` never saw."
-    tokens = token_ids(tokens, counts.vocab_size)
-    keys = ngram_keys(tokens, _check_int('n', n), counts.vocab_size)
-    if len(keys) == 0: raise ValueError(f'{len(tokens)} tokens hold no {n}-gram')
+    tokens, n = token_ids(tokens, counts.vocab_size), _check_int('n', n)
+    if len(tokens) < n: raise ValueError(f'{len(tokens)} tokens hold no {n}-gram')
+    keys = counts.keys_for(np.lib.stride_tricks.sliding_window_view(tokens, n))
     return float((counts.lookup(n, keys) == 0).mean())
 
 # %% ../nbs/03_ngram.ipynb #4b16f470
