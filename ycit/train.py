@@ -311,7 +311,8 @@ _RUN_FIELDS = ('steps', 'batch_size', 'block_size', 'lr', 'warmup_steps', 'min_l
 class _DeferredInterrupt:
     "Within `with`: a first Ctrl-C is held until `check()` (a step boundary); a second one interrupts at once."
     def __enter__(self):
-        self.pending, self.installed = False, threading.current_thread() is threading.main_thread()
+        self.pending, self.at_boundary = False, False  # at_boundary: raised by `check`, between two steps
+        self.installed = threading.current_thread() is threading.main_thread()
         if self.installed: self.previous = signal.signal(signal.SIGINT, self._handler)
         return self
 
@@ -319,8 +320,10 @@ class _DeferredInterrupt:
         if self.pending: raise KeyboardInterrupt
         self.pending = True
 
-    def check(self):
-        if self.pending: raise KeyboardInterrupt
+    def check(self, agree: Callable[[bool], bool] | None = None): # several processes: asks whether any of them holds a Ctrl-C
+        if self.pending if agree is None else agree(self.pending):
+            self.at_boundary = True
+            raise KeyboardInterrupt
 
     def __exit__(self, *exc):
         if self.installed: signal.signal(signal.SIGINT, self.previous if self.previous is not None else signal.default_int_handler)
@@ -358,6 +361,7 @@ def train(model: nn.Module, data: TokenData, cfg: TrainConfig | None = None,
           ckpt_path: str | os.PathLike | None = None, # checkpoint file: resumed from if it exists, written every cfg.ckpt_every steps
           progress: bool | None = None, # a tqdm progress bar with the running loss (None: only in a terminal)
           callback: Callable[[int, torch.Tensor], None] | None = None, # called after every step with (step, loss)
+          parallel=None, # this process's share of a data-parallel run (`ycit.distributed.DataParallel`); None: one process
          ) -> Result:
     "Train `model` on `data` under `cfg` and score it on the whole validation stream."
     cfg = cfg or TrainConfig()
@@ -367,7 +371,7 @@ def train(model: nn.Module, data: TokenData, cfg: TrainConfig | None = None,
     model.to(device)
     optimizer = make_optimizer(model, cfg)
     batches = torch.Generator().manual_seed(cfg.seed)
-    torch.manual_seed(cfg.seed)
+    torch.manual_seed(cfg.seed if parallel is None else parallel.seed(cfg.seed))
     fixed = {split: _fixed_windows(data, split, cfg) for split in ('train', 'valid')}
     state = {'step': 0, 'tokens_seen': 0, 'step_seconds': 0.0, 'seconds': 0.0, 'history': []}
     if ckpt_path is not None and Path(ckpt_path).exists():
@@ -379,11 +383,15 @@ def train(model: nn.Module, data: TokenData, cfg: TrainConfig | None = None,
                              'resume with the same config, or give a new ckpt_path')
         state = {k: checkpoint[k] for k in state}
         _set_rng_states(batches, checkpoint['rng'])
+        if parallel is not None: parallel.set_rng_states(checkpoint['rng'])
 
     @record_function('ycit.checkpoint')
     def save():
-        save_checkpoint(ckpt_path, model, data.tokenizer, optimizer, **state, rng=_rng_states(batches),
-                        train_config=dataclasses.asdict(cfg))
+        rng = _rng_states(batches) if parallel is None else parallel.rng_states(_rng_states(batches))
+        if parallel is None or parallel.writes:
+            save_checkpoint(ckpt_path, model, data.tokenizer, optimizer, **state, rng=rng,
+                            train_config=dataclasses.asdict(cfg))
+        if parallel is not None: parallel.barrier()  # the other processes wait until the checkpoint is written
         return state['step']
 
     @record_function('ycit.estimate')
@@ -403,6 +411,7 @@ def train(model: nn.Module, data: TokenData, cfg: TrainConfig | None = None,
                bar_format='{l_bar}{bar}| {n:.0f}/{total:.0f} s [{elapsed}<{remaining}{postfix}]' if by_time else None)
     running, lr = None, learning_rate(cfg, state['step'], state['step_seconds'])
     if not state['history']: estimate(lr)
+    stepped = model if parallel is None else parallel.wrap(model)  # the module whose backward averages all processes' gradients
     model.train()
     try:
         with _DeferredInterrupt() as interrupt:
@@ -413,7 +422,8 @@ def train(model: nn.Module, data: TokenData, cfg: TrainConfig | None = None,
                 with record_function('ycit.step'):
                     lr = learning_rate(cfg, state['step'], state['step_seconds'])
                     for group in optimizer.param_groups: group['lr'] = lr
-                    loss = train_step(model, optimizer, x, y, cfg.grad_clip)
+                    if parallel is None: loss = train_step(model, optimizer, x, y, cfg.grad_clip)
+                    else: loss = parallel.mean(train_step(stepped, optimizer, *parallel.shard(x, y), cfg.grad_clip))
                 with record_function('ycit.bookkeeping'):
                     state['step'] += 1
                     state['tokens_seen'] += x.numel()
@@ -433,12 +443,12 @@ def train(model: nn.Module, data: TokenData, cfg: TrainConfig | None = None,
                 if ckpt_path is not None and (state['step'] % cfg.ckpt_every == 0 or out_of_budget()): saved_step = save()
                 state['seconds'] += time.perf_counter() - started
                 if callback is not None: callback(state['step'], loss)
-                interrupt.check()
+                interrupt.check(None if parallel is None else parallel.any)
     except KeyboardInterrupt:
-        if ckpt_path is not None and saved_step != state['step']: save()
+        if ckpt_path is not None and saved_step != state['step'] and (parallel is None or interrupt.at_boundary): save()
         bar.close()
         where = f'; checkpoint saved to {ckpt_path}, run train again to resume' if ckpt_path is not None else ''
-        print(f'{name}: interrupted at step {state["step"]}{where}')
+        if parallel is None or parallel.writes: print(f'{name}: interrupted at step {state["step"]}{where}')
         raise
     bar.close()
     started = time.perf_counter()
