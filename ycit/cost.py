@@ -24,7 +24,7 @@ __all__ = ['MODELS', 'CONFIG_ATTRS', 'DTYPE_BYTES', 'HARDWARE', 'ycit_cost_scrip
            'weight_bytes', 'kv_bytes_per_token', 'kv_cache_bytes', 'Hardware', 'flops_per_byte', 'local_hardware',
            'get_hardware', 'memory_left', 'tokens_that_fit', 'StepCost', 'decode_step', 'prefill', 'crossover_batch',
            'allreduce_seconds', 'tp_comm_per_layer', 'tokens_per_second', 'cost_per_million_tokens', 'cost_table',
-           'format_table', 'plot_roofline', 'ycit_cost']
+           'format_table', 'plot_roofline', 'ycit_cost', 'recurrent_state_bytes', 'recurrent_decode_step']
 
 # %% ../nbs/16_cost.ipynb #064b3595
 def best_time(fn: Callable[[], object], # the work to time, called with no arguments
@@ -423,3 +423,27 @@ def ycit_cost(model: str = 'llama2-7b',    # a model preset: gpt2, gpt2-medium, 
         print(f'roofline written to {plot}')
 
 ycit_cost_script = console_script(ycit_cost)  # the console script's entry point (see `ycit.data`)
+
+# %% ../nbs/16_cost.ipynb #c64536f3
+def recurrent_state_bytes(cfg: ModelConfig,
+                          d_state: int | None = None, # columns of each head's state matrix; `d_head` when not given
+                          dtype: str = 'bf16') -> float:
+    "Bytes of one sequence's recurrent state: a `d_head` × `d_state` matrix per head in every layer, whatever the context."
+    d_state = cfg.d_head if d_state is None else _positive_int('d_state', d_state)
+    return cfg.n_layer * cfg.n_head * cfg.d_head * d_state * dtype_bytes(dtype)
+
+def recurrent_decode_step(cfg: ModelConfig, hw: Hardware,
+                          batch: int = 1,                 # sequences decoded together
+                          n_devices: int = 1,             # tensor-parallel devices sharing the work
+                          dtype: str = 'bf16',            # precision of weights and arithmetic
+                          state_dtype: str | None = None, # precision of the state; `dtype` if not given
+                          d_state: int | None = None,     # columns of each head's state matrix; `d_head` if not given
+                          latency_s: float = 0.0,         # fixed cost of one all-reduce
+                         ) -> StepCost:
+    "Lower bounds for one token in each of `batch` sequences of a recurrent model: the weights read once, each state read and written."
+    _check_batch_context(cfg, batch, 0)
+    d_state = cfg.d_head if d_state is None else _positive_int('d_state', d_state)
+    flops = batch * (2 * matmul_params(cfg) + 4 * cfg.n_layer * cfg.n_head * cfg.d_head * d_state)  # write, then read, each head's matrix
+    moved = matmul_params(cfg) * dtype_bytes(dtype) + 2 * batch * recurrent_state_bytes(cfg, d_state, state_dtype or dtype)
+    comm = cfg.n_layer * tp_comm_per_layer(cfg, hw, batch, n_devices, dtype, latency_s)
+    return StepCost(flops, moved, flops / (n_devices * hw.peak_flops(dtype)), moved / (n_devices * hw.mem_bandwidth), comm)
