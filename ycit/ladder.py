@@ -30,11 +30,13 @@ from .conv import BOW_RUNG, CONV_RUNG, POSITIONAL_RUNG
 from .data import DEV_FRAC
 from .dilated import DILATED_RUNG
 from .dynconv import DYNCONV_RUNG, LIGHTCONV_RUNG
+from .fast_weights import DELTA_RUNG, LINEAR_ATTENTION_RUNG, SSM_RUNG
 from .lm import markdown_table, metrics
 from .mixer import MIXER_RUNG
 from .ngram import KneserNey, count_ngrams, ngram_bar
 from .nplm import NPLM_RUNG
 from .position import ROPE_ATTENTION_RUNG
+from .recurrent import GRU_RUNG, RNN_RUNG
 from .sample import generate
 from .tokenise import TokenData, corpus
 from .train import (BIGRAM_RUNG, Result, Rung, TrainConfig, save_checkpoint, show_progress, sliding_windows,
@@ -52,8 +54,9 @@ __all__ = ['LADDER', 'RUNGS', 'SAMPLE_PROMPT', 'LADDER_COLUMNS', 'PROTOCOL_VERSI
            'position_bins', 'plot_positions', 'ycit_ladder', 'protocol_compare']
 
 # %% ../nbs/15_ladder.ipynb #433a25b0
-LADDER = (BIGRAM_RUNG, NPLM_RUNG, BOW_RUNG, POSITIONAL_RUNG, CONV_RUNG, DILATED_RUNG, MIXER_RUNG, LIGHTCONV_RUNG,
-          DYNCONV_RUNG, SOFT_ATTENTION_RUNG, ROPE_ATTENTION_RUNG, TRANSFORMER_RUNG, TRANSFORMER_LARGE_RUNG)
+LADDER = (BIGRAM_RUNG, NPLM_RUNG, BOW_RUNG, POSITIONAL_RUNG, CONV_RUNG, DILATED_RUNG, RNN_RUNG, GRU_RUNG, MIXER_RUNG,
+          LIGHTCONV_RUNG, DYNCONV_RUNG, SOFT_ATTENTION_RUNG, ROPE_ATTENTION_RUNG, TRANSFORMER_RUNG, TRANSFORMER_LARGE_RUNG,
+          LINEAR_ATTENTION_RUNG, DELTA_RUNG, SSM_RUNG)
 RUNGS: dict[str, Rung] = {rung.name: rung for rung in LADDER}  # in reading order; extras run only when named
 
 # %% ../nbs/15_ladder.ipynb #e5966ff1
@@ -578,7 +581,8 @@ def protocol_markdown(summary: dict) -> str:
 RUNG_COLORS = {'bigram': 'tab:gray', 'nplm': 'tab:brown', 'bow': 'tab:pink', 'positional': 'tab:olive',
                'conv': 'tab:blue', 'dilated': 'tab:cyan', 'mixer': 'tab:purple', 'lightconv': 'goldenrod',
                'dynconv': 'tab:green', 'soft-attention': 'lightsalmon', 'rope-attention': 'tab:orange',
-               'transformer': 'tab:red'}  # one fixed colour per registered rung, in every plot of the protocol
+               'transformer': 'tab:red', 'transformer-large': 'darkred', 'rnn': 'darkslategray', 'gru': 'teal',
+               'linear-attention': 'orchid', 'delta-rule': 'indigo', 'ssm': 'darkkhaki'}  # one fixed colour per registered rung, in every plot of the protocol
 
 def rung_style(name: str, i: int = 0) -> dict:
     "Matplotlib line style of rung `name` (the `i`-th plotted): its fixed colour, the Transformer drawn thicker."
