@@ -5,6 +5,7 @@
 # %% ../nbs/14a_fast_weights.ipynb #41c63393
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 
@@ -15,7 +16,7 @@ import torch.nn.functional as F
 from .lm import check_context, eval_mode, model_device
 from .sample import check_sampling, row_streams, sample_next
 from .train import Rung, TrainConfig, learning_rate, make_optimizer, train_step
-from .transformer import Block, TransformerConfig, attend, make_norm
+from .transformer import TRANSFORMER_RUNG, Block, TransformerConfig, attend, make_norm
 
 # %% auto #0
 __all__ = ['MIXERS', 'MIXER_CLASSES', 'LINEAR_ATTENTION_RUNG', 'DELTA_RUNG', 'SSM_RUNG', 'elu_features',
@@ -349,8 +350,7 @@ def fast_weight_rung(name: str, mixer: str, context: str, # the rung's name, its
                      extra: bool = True, # run only when named
                     ) -> Rung:
     "A rung of chapter 13's shape and training settings with `mixer` in place of softmax attention."
-    config = TrainConfig(steps=2000, batch_size=32, block_size=128, lr=lr, warmup_steps=warmup_steps, min_lr_frac=0.1,
-                         weight_decay=0.1, eval_every=250, eval_batches=10)
+    config = dataclasses.replace(TRANSFORMER_RUNG.config, lr=lr, warmup_steps=warmup_steps)  # the Transformer rung's settings
     def build(vocab_size: int, block_size: int) -> FastWeightLM:
         return FastWeightLM(FastWeightConfig(vocab_size=vocab_size, block_size=block_size, n_layer=n_layer,
                                              n_head=n_head, d_model=d_model, mixer=mixer))
