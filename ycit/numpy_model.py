@@ -57,6 +57,7 @@ def rope(x: np.ndarray, cos: np.ndarray, sin: np.ndarray) -> np.ndarray:
     return np.stack([even * cos - odd * sin, even * sin + odd * cos], -1).reshape(x.shape)
 
 def softmax(x: np.ndarray) -> np.ndarray:
+    "Softmax over the last axis, shifted by the maximum so that `exp` cannot overflow."
     e = np.exp(x - x.max(-1, keepdims=True))
     return e / e.sum(-1, keepdims=True)
 
