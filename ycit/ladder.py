@@ -413,10 +413,12 @@ def _extensions(records: dict, settings: dict, rungs: Sequence[str]) -> list[Run
             keys.append(RunKey(rung, 'tokens', settings['headline_tokens'], neighbour_lr(best, best == lrs[-1]), 0, 'tune'))
     return keys
 
+def _is_detour(rung: str) -> bool: return rung in RUNGS and RUNGS[rung].extra
+
 def _strongest(records: dict, settings: dict, chosen: dict) -> list[str]:
-    "The rungs with the lowest dev loss at the headline budget and their chosen learning rate (the sweep's runs)."
+    "The ladder's rungs (not the detours) with the lowest dev loss at the headline budget and their chosen learning rate."
     dev = lambda rung: records[RunKey(rung, 'tokens', settings['headline_tokens'], chosen[rung], 0, 'tune').file]['dev_loss']
-    return sorted(chosen, key=dev)[:settings['strongest']]
+    return sorted((r for r in chosen if not _is_detour(r)), key=dev)[:settings['strongest']]
 
 def run_protocol(out: str | Path, # folder for protocol.json, runs/ and the tables and plots
                  rungs: Sequence[str] | None = None, # (None: every rung of the ladder, without the extras); joins those already in `out`
@@ -487,7 +489,7 @@ def protocol_summary(out: str | Path) -> dict:
         return [records[k] for s in range(settings['seeds'])
                 if (k := RunKey(rung, budget, amount, chosen[rung], s).file) in records]
     seed_mean = lambda rs: np.mean([r['val_block_sums'] for r in rs], axis=0)
-    headline, previous = [], None
+    headline, detours, previous = [], [], None
     for rung in [r for r in settings['rungs'] if r in chosen]:
         rs = runs_of(rung, 'tokens', settings['headline_tokens'])
         if not rs: continue
@@ -499,8 +501,8 @@ def protocol_summary(out: str | Path) -> dict:
                'copyable': np.mean([r['copyable_loss'] for r in rs]), 'other': np.mean([r['other_loss'] for r in rs]),
                'vs_bar': paired_bootstrap(seed_mean(rs), bar['val_block_sums'], counts)}
         if previous is not None: row['vs_previous'] = {'rung': previous[0], **paired_bootstrap(seed_mean(rs), previous[1], counts)}
-        headline.append(row)
-        if not (rung in RUNGS and RUNGS[rung].extra): previous = (rung, seed_mean(rs))  # a detour is compared, not chained
+        if _is_detour(rung): detours.append(row)  # compared with the ladder rung it branches from, not chained
+        else: headline.append(row); previous = (rung, seed_mean(rs))
     budgets = lambda rung: {f'{b:g}': rs for b in settings['budgets'] if (rs := runs_of(rung, 'tokens', b))}
     by_tokens = [{'name': rung, **{b: _mean_sd([r['val_loss'] for r in rs]) for b, rs in budgets(rung).items()},
                   'vs_bar': {b: paired_bootstrap(seed_mean(rs), bar['val_block_sums'], counts) for b, rs in budgets(rung).items()}}
@@ -520,7 +522,7 @@ def protocol_summary(out: str | Path) -> dict:
                     'copyable': float(np.mean([r['copyable_loss'] for r in rs])), 'other': float(np.mean([r['other_loss'] for r in rs]))}
                    for rung in settings['rungs'] if rung in chosen and (rs := runs_of(rung, 'tokens', top))]
     summary = {'settings': settings, 'bar': {k: v for k, v in bar.items() if k != 'val_block_sums'}, 'chosen_lrs': chosen,
-               'headline': headline, 'by_tokens': by_tokens, 'wall_clock': wall, 'position_loss': positions,
+               'headline': headline, 'detours': detours, 'by_tokens': by_tokens, 'wall_clock': wall, 'position_loss': positions,
                'context_at_top_budget': context_top,
                'sweep': {rung: {f'{lr:g}': v for lr, v in sorted(sweep_of(records, settings, rung).items())}
                          for rung in settings['rungs']},
@@ -552,6 +554,15 @@ def protocol_markdown(summary: dict) -> str:
                                    ('vs_previous', 'vs previous rung', ''), ('vs_bar', f"vs {bar['name']}", ''),
                                    ('ic', 'in-context score', ''), ('copyable', 'copyable chars', '.3f'),
                                    ('other', 'other chars', '.3f')])]
+    if summary.get('detours'):
+        rows = [{**r, 'vs_previous': _interval(r.get('vs_previous')), 'branch': r.get('vs_previous', {}).get('rung'),
+                 'vs_bar': _interval(r['vs_bar']), 'mean': f"{r['val_loss']:.4f} ± {r['sd']:.4f}"} for r in summary['detours']]
+        lines += ['', f"**Detours** (extras, under the same rules at {s['headline_tokens']:,} tokens; each against the ladder "
+                      'rung it branches from, not part of its chain of steps):', '',
+                  markdown_table(rows, [('name', 'rung', ''), ('lr', 'lr', 'g'), ('params', 'params', ','), ('mean', 'val loss', ''),
+                                        ('val_bpc', 'bits/char', '.3f'), ('branch', 'branches from', ''),
+                                        ('vs_previous', 'vs that rung', ''), ('vs_bar', f"vs {bar['name']}", ''),
+                                        ('copyable', 'copyable chars', '.3f'), ('other', 'other chars', '.3f')])]
     budgets, top = [f'{b:g}' for b in s['budgets']], f"{max(s['budgets']):g}"
     tokens = [{'name': r['name'], **{b: f'{r[b][0]:.4f} ± {r[b][1]:.4f}' for b in budgets if b in r},
                'vs_bar': _interval(r.get('vs_bar', {}).get(top))} for r in summary['by_tokens']]
@@ -596,7 +607,7 @@ def plot_tokens(summary: dict, path: str | Path | None = None):
     import matplotlib.pyplot as plt
     fig, ax = plt.subplots(figsize=(9, 4.8))
     budgets = summary['settings']['budgets']
-    for i, r in enumerate(summary['by_tokens']):
+    for i, r in enumerate(r for r in summary['by_tokens'] if not _is_detour(r['name'])):  # the ladder's rungs
         xs = [b for b in budgets if f'{b:g}' in r]
         mean, sd = (np.array([r[f'{b:g}'][j] for b in xs]) for j in (0, 1))
         style = rung_style(r['name'], i)
@@ -624,7 +635,7 @@ def plot_positions(summary: dict, path: str | Path | None = None):
                        {r['name']: r['position_loss'] for r in summary['context_at_top_budget']}))
     fig, axes = plt.subplots(1, len(panels), figsize=(6 * len(panels) + 2, 4.8), sharey=True, squeeze=False)
     for ax, (title, curves) in zip(axes[0], panels):
-        for i, (rung, losses) in enumerate(curves.items()):
+        for i, (rung, losses) in enumerate((k, v) for k, v in curves.items() if not _is_detour(k)):
             bins = position_bins(len(losses))
             xs = [math.sqrt(b[0] * b[-1]) for b in bins]
             ax.plot(xs, [np.mean(losses[b[0] - 1:b[-1]]) for b in bins], 'o-', ms=3, label=rung, **rung_style(rung, i))
