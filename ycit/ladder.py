@@ -50,8 +50,8 @@ __all__ = ['LADDER', 'RUNGS', 'SAMPLE_PROMPT', 'LADDER_COLUMNS', 'PROTOCOL_VERSI
            'run_ladder', 'ngram_rows', 'result_rows', 'ladder_markdown', 'plot_ladder', 'write_atomic', 'write_ladder',
            'neighbour_lr', 'RunKey', 'protocol_config', 'window_offsets', 'copyable', 'word_interior', 'block_sums',
            'score_run', 'paired_bootstrap', 'block_counts', 'ngram_bar_record', 'run_key', 'chosen_lrs', 'sweep_of',
-           'run_protocol', 'in_context_score', 'protocol_summary', 'protocol_markdown', 'rung_style', 'plot_tokens',
-           'position_bins', 'plot_positions', 'ycit_ladder', 'protocol_compare']
+           'run_protocol', 'in_context_score', 'protocol_summary', 'format_interval', 'protocol_markdown', 'rung_style',
+           'plot_tokens', 'position_bins', 'plot_positions', 'ycit_ladder', 'protocol_compare']
 
 # %% ../nbs/15_ladder.ipynb #433a25b0
 LADDER = (BIGRAM_RUNG, NPLM_RUNG, BOW_RUNG, POSITIONAL_RUNG, CONV_RUNG, DILATED_RUNG, RNN_RUNG, GRU_RUNG, MIXER_RUNG,
@@ -534,15 +534,16 @@ def protocol_summary(out: str | Path) -> dict:
     return summary
 
 # %% ../nbs/15_ladder.ipynb #4e94ca7d
-def _interval(c: dict | None) -> str:
+def format_interval(c: dict | None, # a `paired_bootstrap` result, or None (an empty cell)
+                    digits: int = 3) -> str:
     "A paired difference as '-0.123 [-0.140, -0.106]', with 'tie' when the interval holds 0."
     if c is None: return ''
-    return f"{c['diff']:+.3f} [{c['lo']:+.3f}, {c['hi']:+.3f}]" + (' tie' if c['tie'] else '')
+    return f"{c['diff']:+.{digits}f} [{c['lo']:+.{digits}f}, {c['hi']:+.{digits}f}]" + (' tie' if c['tie'] else '')
 
 def protocol_markdown(summary: dict) -> str:
     "The protocol's three tables (headline, token budgets, wall clock) as markdown."
     s, bar = summary['settings'], summary['bar']
-    head = [{**r, 'vs_previous': _interval(r.get('vs_previous')), 'vs_bar': _interval(r['vs_bar']),
+    head = [{**r, 'vs_previous': format_interval(r.get('vs_previous')), 'vs_bar': format_interval(r['vs_bar']),
              'mean': f"{r['val_loss']:.4f} ± {r['sd']:.4f}", 'ic': f"{r['in_context']:.3f} ± {r['in_context_sd']:.3f}"}
             for r in summary['headline']]
     lines = [f"**Headline: {s['headline_tokens']:,} training tokens per rung**, {s['seeds']} seeds, learning rate chosen "
@@ -555,8 +556,8 @@ def protocol_markdown(summary: dict) -> str:
                                    ('ic', 'in-context score', ''), ('copyable', 'copyable chars', '.3f'),
                                    ('other', 'other chars', '.3f')])]
     if summary.get('detours'):
-        rows = [{**r, 'vs_previous': _interval(r.get('vs_previous')), 'branch': r.get('vs_previous', {}).get('rung'),
-                 'vs_bar': _interval(r['vs_bar']), 'mean': f"{r['val_loss']:.4f} ± {r['sd']:.4f}"} for r in summary['detours']]
+        rows = [{**r, 'vs_previous': format_interval(r.get('vs_previous')), 'branch': r.get('vs_previous', {}).get('rung'),
+                 'vs_bar': format_interval(r['vs_bar']), 'mean': f"{r['val_loss']:.4f} ± {r['sd']:.4f}"} for r in summary['detours']]
         lines += ['', f"**Detours** (extras, under the same rules at {s['headline_tokens']:,} tokens; each against the ladder "
                       'rung it branches from, not part of its chain of steps):', '',
                   markdown_table(rows, [('name', 'rung', ''), ('lr', 'lr', 'g'), ('params', 'params', ','), ('mean', 'val loss', ''),
@@ -565,7 +566,7 @@ def protocol_markdown(summary: dict) -> str:
                                         ('copyable', 'copyable chars', '.3f'), ('other', 'other chars', '.3f')])]
     budgets, top = [f'{b:g}' for b in s['budgets']], f"{max(s['budgets']):g}"
     tokens = [{'name': r['name'], **{b: f'{r[b][0]:.4f} ± {r[b][1]:.4f}' for b in budgets if b in r},
-               'vs_bar': _interval(r.get('vs_bar', {}).get(top))} for r in summary['by_tokens']]
+               'vs_bar': format_interval(r.get('vs_bar', {}).get(top))} for r in summary['by_tokens']]
     lines += ['', '**Validation nats/char by training tokens** (mean ± sd over seeds, at each rung\'s chosen lr):', '',
               markdown_table(tokens, [('name', 'rung', '')] + [(b, f'{float(b):,.0f} tokens', '') for b in budgets]
                              + [('vs_bar', f"vs {bar['name']} at {float(top):,.0f}", '')])]
@@ -578,9 +579,9 @@ def protocol_markdown(summary: dict) -> str:
                                        ('other', 'other chars', '.3f')])]
     if summary['wall_clock']:
         wall = [{'name': r['name'], 'val': f"{r['val'][0]:.4f} ± {r['val'][1]:.4f}", 'bpc': r['val'][0] / math.log(2),
-                 'tokens': r['tokens'], 'vs_bar': _interval(r['vs_bar']), 'copyable': r.get('copyable'), 'interior': r.get('interior'),
+                 'tokens': r['tokens'], 'vs_bar': format_interval(r['vs_bar']), 'copyable': r.get('copyable'), 'interior': r.get('interior'),
                  'copy_gain': r.get('interior', np.nan) - r.get('copyable', np.nan),
-                 'vs_best': _interval(r['vs_best']) if r.get('vs_best') else '(best)'} for r in summary['wall_clock']]
+                 'vs_best': format_interval(r['vs_best']) if r.get('vs_best') else '(best)'} for r in summary['wall_clock']]
         lines += ['', f"**Equal wall clock: {s['wall_seconds']:g} s of training per run**, one CPU thread, "
                       f"the {s['strongest']} rungs with the lowest dev loss at the headline budget, {s['seeds']} seeds:", '',
                   markdown_table(wall, [('name', 'rung', ''), ('val', 'val loss', ''), ('bpc', 'bits/char', '.3f'),

@@ -14,7 +14,7 @@ from torch import nn
 
 from .data import DEV_FRAC
 from .lm import markdown_table
-from .ladder import block_counts, block_sums, copyable, paired_bootstrap
+from .ladder import block_counts, block_sums, copyable, format_interval, paired_bootstrap
 from .ngram import KneserNey, NgramModel, count_ngrams
 from .tokenise import TokenData, corpus
 from .train import token_losses
@@ -158,11 +158,8 @@ def mixture_study(tuned: nn.Module, # trained on `corpus('char', text, dev_frac=
             'weight': weight, 'gate': gate.coef.tolist(), 'rows': rows, 'by_context': by_context, 'by_copyable': by_copyable}
 
 # %% ../nbs/19a_mixture.ipynb #7ea559dd
-def _interval(c: dict | None) -> str:
-    return '' if c is None else f"{c['diff']:+.4f} [{c['lo']:+.4f}, {c['hi']:+.4f}]" + (' tie' if c['tie'] else '')
-
 def mixture_markdown(study: dict) -> str:
     "The study's validation table (loss, bits/char, difference from the model alone with its interval) as markdown."
-    rows = [{**r, 'vs': _interval(r['vs_model'])} for r in study['rows']]
+    rows = [{**r, 'vs': format_interval(r['vs_model'], 4)} for r in study['rows']]
     return markdown_table(rows, [('name', 'model', ''), ('val_loss', 'val loss (nats/char)', '.4f'),
                                  ('val_bpc', 'bits/char', '.4f'), ('vs', 'vs the model alone, 95% interval', '')])
