@@ -6,13 +6,17 @@ optimiser, timed in one run with the two models' steps interleaved (so both see 
     python bench/bench_train.py                      # 6 layers, 4 heads, width 256, batch 32, context 128, CPU
     python bench/bench_train.py --device cuda        # on a GPU
     python bench/bench_train.py --quick              # a small model, for a smoke test
+    python bench/bench_train.py --compile            # also ycit's step through torch.compile (TrainConfig(compile=True))
 
-Prints training tokens per second of each and the ratio ycit / transformers (target: >= 1.0).
+Prints training tokens per second of each and the ratio ycit / transformers (target: >= 1.2). With
+--compile it also trains an eager and a compiled copy of the same initial model on the same batches and
+prints the largest difference between their losses over the first --check-steps steps.
 `transformers` is a benchmark extra, never imported by ycit itself.
 """
 from __future__ import annotations
 
 import argparse
+import copy
 import os
 import platform
 import statistics
@@ -24,7 +28,7 @@ import torch
 from peers import hf_gpt2
 from ycit.lm import count_params
 from ycit.tokenise import TokenData
-from ycit.train import TrainConfig, make_optimizer, train_step
+from ycit.train import TrainConfig, compile_module, make_optimizer, train_step
 from ycit.transformer import Transformer, TransformerConfig
 
 
@@ -60,6 +64,8 @@ def main():
     parser.add_argument('--device', default='cpu')
     parser.add_argument('--threads', type=int, default=1, help='torch CPU threads')
     parser.add_argument('--quick', action='store_true', help='a 2-layer width-64 model, 2 steps x 2 rounds: a smoke test')
+    parser.add_argument('--compile', action='store_true', help="also time ycit's model through torch.compile, and check its losses")
+    parser.add_argument('--check-steps', type=int, default=20, help='with --compile: steps of the eager/compiled loss comparison')
     args = parser.parse_args()
     if args.quick: args.n_layer, args.d_model, args.n_head, args.steps, args.rounds = 2, 64, 4, 2, 2
     torch.set_num_threads(args.threads)
@@ -71,6 +77,10 @@ def main():
                             n_head=args.n_head, d_model=args.d_model)
     ours, theirs = Transformer(cfg).to(device).train(), hf_gpt2(cfg).to(device).train()
     steps = {'ycit': make_step(ours, 1e-3), 'transformers': make_step(Logits(theirs), 1e-3)}
+    if args.compile:
+        compiled = compile_module(copy.deepcopy(ours))
+        if compiled is None: raise SystemExit('torch.compile is not available here')
+        steps['ycit compiled'] = make_step(compiled, 1e-3)
     generator = torch.Generator().manual_seed(0)
     batches = [data.batch('train', args.batch_size, args.block_size, generator, device) for _ in range(args.steps)]
     print(f'machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}, '
@@ -81,8 +91,10 @@ def main():
           f'transformers GPT-2 {count_params(theirs):,} params (learned positions, LayerNorm, GELU, biases)')
     print('same batches, float32, cross-entropy, AdamW(lr 1e-3, betas (0.9, 0.95), weight decay 0.1), grad clip 1.0\n')
 
-    for name, step in steps.items():  # warm up (allocator, kernels)
+    for name, step in steps.items():  # warm up (allocator, kernels; compiling, for the compiled model)
+        started = time.perf_counter()
         for x, y in batches[:2]: step(x, y)
+        if name == 'ycit compiled': print(f'compiling and two warm-up steps: {time.perf_counter() - started:.0f} s')
     synchronize(device)
     wall = {name: [] for name in steps}
     cpu = {name: [] for name in steps}
@@ -102,8 +114,25 @@ def main():
         rates[name] = tokens / statistics.median(wall[name]), tokens / statistics.median(cpu[name])
         print(f'{name:>13} {1e3 * statistics.median(wall[name]):>15.1f} {1e3 * min(wall[name]):>16.1f} '
               f'{1e3 * statistics.median(cpu[name]):>14.1f} {rates[name][0]:>23,.0f} {rates[name][1]:>13,.0f}')
-    ratio = [a / b for a, b in zip(rates['ycit'], rates['transformers'])]
-    print(f"\nthroughput ratio ycit / transformers: {ratio[0]:.2f} by wall clock, {ratio[1]:.2f} by CPU time (target >= 1.0)")
+    for name in [n for n in steps if n != 'transformers']:
+        ratio = [a / b for a, b in zip(rates[name], rates['transformers'])]
+        print(f"\nthroughput ratio {name} / transformers: {ratio[0]:.2f} by wall clock, {ratio[1]:.2f} by CPU time (target >= 1.2)")
+    if args.compile: check_losses(cfg, data, args, device)
+
+
+def check_losses(cfg: TransformerConfig, data: TokenData, args, device):
+    "Train an eager and a compiled copy of one initial model on the same batches; print the largest loss difference."
+    torch.manual_seed(1)
+    eager = Transformer(cfg).to(device).train()
+    twin = copy.deepcopy(eager)
+    generator = torch.Generator().manual_seed(1)
+    batches = [data.batch('train', args.batch_size, args.block_size, generator, device) for _ in range(args.check_steps)]
+    runs = {'eager': make_step(eager, 1e-3), 'compiled': make_step(compile_module(twin), 1e-3)}
+    losses = {name: torch.stack([step(x, y) for x, y in batches]).cpu() for name, step in runs.items()}
+    gap = (losses['eager'] - losses['compiled']).abs().max().item()
+    print(f"eager against compiled over {args.check_steps} steps from the same weights and batches: largest loss difference "
+          f"{gap:.1e} nats (losses {losses['eager'][0]:.4f} -> {losses['eager'][-1]:.4f}; tolerance 1e-4)")
+    if gap > 1e-4: raise SystemExit(f'the compiled model trains differently: {gap:.2e} > 1e-4')
 
 
 if __name__ == '__main__':

@@ -98,6 +98,7 @@ def run_ladder(names: Sequence[str] | None = None, # rungs to train (None: the l
                coarse_eval: bool = False, # score with non-overlapping windows (half the cost; less context per token)
                save_dir: str | Path | None = None, # also write each trained model to `save_dir/<rung>.pt`
                progress: bool | None = None, # progress bars (None: only in a terminal)
+               compile: bool = False, # train each rung's step through `torch.compile` (eager, with a warning, where that fails)
               ) -> LadderRun:
     "Train each rung under the same budget; return their results and a sample from each, in ladder order."
     names = [n for n, rung in RUNGS.items() if not rung.extra] if names is None else list(names)
@@ -107,7 +108,7 @@ def run_ladder(names: Sequence[str] | None = None, # rungs to train (None: the l
     run = LadderRun([], {})
     for name in names:
         rung = RUNGS[name]
-        cfg = dataclasses.replace(with_budget(rung.config, tokens, seconds), device=device)
+        cfg = dataclasses.replace(with_budget(rung.config, tokens, seconds), device=device, compile=compile)
         if coarse_eval: cfg = dataclasses.replace(cfg, eval_stride=cfg.block_size)
         torch.manual_seed(cfg.seed)
         model = rung.model(data.vocab_size)
@@ -670,11 +671,13 @@ def ycit_ladder(rungs: str = None, # comma-separated rung names (default: every 
                 seeds: int = 3, # with --protocol: seeds per rung and budget
                 budgets: str = None, # with --protocol: comma-separated token budgets (default 250000,1000000,4000000)
                 wall_seconds: float = 600, # with --protocol: the equal wall-clock budget of the strongest rungs
-                workers: int = 2): # with --protocol: runs at once, one CPU thread each
+                workers: int = 2, # with --protocol: runs at once, one CPU thread each
+                compile: bool = False): # compile each rung's training step with torch.compile (eager where that fails)
     "Train the ladder's rungs under one budget rule and write its table and plot (or run the fair-ladder protocol)."
     if protocol or from_records:
         if not protocol: raise ValueError('--from_records goes with --protocol')
         if quick or tokens or seconds or save: raise ValueError('--protocol sets its own budgets; drop --quick/--tokens/--seconds/--save')
+        if compile: raise ValueError('--compile does not go with --protocol: its records come from eager runs, which reproduce exactly')
         def numbers(text, kind, default):
             try: return tuple(kind(v) for v in text.split(',') if v.strip()) if text is not None else default
             except ValueError: raise ValueError(f'expected comma-separated numbers, got {text!r}') from None
@@ -691,10 +694,10 @@ def ycit_ladder(rungs: str = None, # comma-separated rung names (default: every 
     names = [n.strip() for n in rungs.split(',')] if rungs else None
     data = corpus('char', text)  # read (and checked) before any training starts
     args = ' '.join(f'--{k} {v}' for k, v in [('rungs', rungs), ('tokens', tokens), ('seconds', seconds), ('text', text)] if v)
-    command = f"ycit_ladder {args}{' --quick' if quick else ''}"
+    command = f"ycit_ladder {args}{' --quick' if quick else ''}{' --compile' if compile else ''}"
     started = time.perf_counter()
     run = run_ladder(names, tokens=tokens, seconds=seconds, data=data, device=device, coarse_eval=quick,
-                     save_dir=out if save else None)
+                     save_dir=out if save else None, compile=compile)
     rows = write_ladder(run, out, command=command, text=text)
     print(ladder_markdown(rows))
     print(f'\n{len(run.results)} rungs in {time.perf_counter() - started:.0f} s; '

@@ -16,6 +16,7 @@ import sys
 import tempfile
 import threading
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
@@ -34,7 +35,7 @@ from .tokenise import TokenData
 __all__ = ['CHECKPOINT_FORMAT', 'EVAL_SEED', 'BIGRAM_RUNG', 'FAIR_LADDER_SUMMARY', 'BigramConfig', 'Bigram', 'sliding_windows',
            'token_losses', 'evaluate', 'TrainConfig', 'learning_rate', 'make_optimizer', 'train_step', 'config_dict',
            'vocab_info', 'save_checkpoint', 'read_checkpoint', 'load_checkpoint', 'load_model', 'Result',
-           'show_progress', 'train', 'plot_history', 'Rung', 'read_fair_ladder', 'fair_ladder']
+           'compile_module', 'show_progress', 'train', 'plot_history', 'Rung', 'read_fair_ladder', 'fair_ladder']
 
 # %% ../nbs/04_train.ipynb #b2ac7239
 @dataclass
@@ -126,6 +127,7 @@ class TrainConfig:
     ckpt_every: int = 500 # steps between checkpoints when `train` is given a ckpt_path
     seed: int = 1337 # seeds the batches and torch's global RNG (dropout)
     device: str | None = None # None: CUDA if available, else MPS, else CPU
+    compile: bool = False # run the training step's model through `torch.compile` (eager, with one warning, where that fails)
 
     def __post_init__(self):
         def require(ok, message):
@@ -133,6 +135,7 @@ class TrainConfig:
         check_positive(self, 'steps', 'batch_size', 'block_size', 'eval_every', 'eval_batches', 'ckpt_every',
                        allow_zero=('warmup_steps',))
         require(isinstance(self.seed, int) and not isinstance(self.seed, bool), f'seed must be an integer, got {self.seed!r}')
+        require(isinstance(self.compile, bool), f'compile must be True or False, got {self.compile!r}')
         require(self.lr > 0, f'lr must be positive, got {self.lr}')
         require(0 <= self.min_lr_frac <= 1, f'min_lr_frac must be between 0 and 1, got {self.min_lr_frac}')
         require(self.weight_decay >= 0, f'weight_decay must be >= 0, got {self.weight_decay}')
@@ -328,6 +331,18 @@ class _DeferredInterrupt:
     def __exit__(self, *exc):
         if self.installed: signal.signal(signal.SIGINT, self.previous if self.previous is not None else signal.default_int_handler)
 
+def compile_module(module: nn.Module) -> nn.Module | None:
+    "`torch.compile(module)` (sharing its parameters), or None with one warning where compiling is not possible."
+    try: return torch.compile(module)
+    except Exception as error:
+        _compile_failed(error)
+        return None
+
+def _compile_failed(error: Exception):
+    lines = str(error).strip().splitlines()
+    warnings.warn(f"torch.compile failed ({type(error).__name__}{': ' + lines[0][:200] if lines else ''}); "
+                  'training continues in eager mode', RuntimeWarning, stacklevel=3)
+
 def _fixed_windows(data: TokenData, split: str, cfg: TrainConfig) -> list[tuple[torch.Tensor, torch.Tensor]]:
     "`cfg.eval_batches` batches of `split`, always the same for a given batch and block size."
     gen = torch.Generator().manual_seed(EVAL_SEED)
@@ -412,6 +427,10 @@ def train(model: nn.Module, data: TokenData, cfg: TrainConfig | None = None,
     running, lr = None, learning_rate(cfg, state['step'], state['step_seconds'])
     if not state['history']: estimate(lr)
     stepped = model if parallel is None else parallel.wrap(model)  # the module whose backward averages all processes' gradients
+    compiled = compile_module(stepped) if cfg.compile else None  # the same parameters; estimates and scoring stay eager
+    def step(module, x, y):
+        if parallel is None: return train_step(module, optimizer, x, y, cfg.grad_clip)
+        return parallel.mean(train_step(module, optimizer, *parallel.shard(x, y), cfg.grad_clip))
     model.train()
     try:
         with _DeferredInterrupt() as interrupt:
@@ -422,8 +441,15 @@ def train(model: nn.Module, data: TokenData, cfg: TrainConfig | None = None,
                 with record_function('ycit.step'):
                     lr = learning_rate(cfg, state['step'], state['step_seconds'])
                     for group in optimizer.param_groups: group['lr'] = lr
-                    if parallel is None: loss = train_step(model, optimizer, x, y, cfg.grad_clip)
-                    else: loss = parallel.mean(train_step(stepped, optimizer, *parallel.shard(x, y), cfg.grad_clip))
+                    if compiled is None: loss = step(stepped, x, y)
+                    else:
+                        rng = _rng_states(batches)
+                        try: loss = step(compiled, x, y)
+                        except Exception as error:  # compiling happens at the first calls: warn once, retake the step eagerly
+                            _compile_failed(error)
+                            compiled = None
+                            _set_rng_states(batches, rng)
+                            loss = step(stepped, x, y)
                 with record_function('ycit.bookkeeping'):
                     state['step'] += 1
                     state['tokens_seen'] += x.numel()
