@@ -23,7 +23,7 @@ from .transformer import MultiHeadAttention, RMSNorm, TransformerConfig, attenti
 # %% auto #0
 __all__ = ['POSITION_KINDS', 'RepeatTask', 'AttentionStackConfig', 'AttentionBlock', 'AttentionStack', 'masked_loss', 'train_toy',
            'phase_change_step', 'previous_token_scores', 'prefix_matching_scores', 'head_outputs', 'ablated',
-           'head_ablation_effects', 'logit_lens', 'lens_losses', 'repeated_passages']
+           'head_ablation_effects', 'logit_lens', 'lens_losses', 'repeated_passages', 'matched_configs']
 
 # %% ../nbs/13a_induction.ipynb #7f1cf05b
 @dataclass
@@ -298,3 +298,20 @@ def repeated_passages(tokens, # a stream of token ids (e.g. `data.valid`)
     t = torch.arange(2 * length)
     mask = ((t >= length) & (t <= 2 * length - 2)).expand(n_rows, -1)
     return ids[:, :-1], ids[:, 1:], mask
+
+# %% ../nbs/13a_induction.ipynb #5aec9279
+def matched_configs(shapes: Sequence[tuple[int, int]], # (n_layer, n_head) of each model
+                    vocab_size: int, block_size: int, d_model: int = 128,
+                    reference: tuple[int, int] = (4, 4), # the (n_layer, n_head) whose default size the others match
+                   ) -> list[TransformerConfig]:
+    "Chapter-13 configs of the same width, one per shape, each with the MLP width that brings its parameters nearest the reference's."
+    base = TransformerConfig(vocab_size=vocab_size, block_size=block_size, n_layer=reference[0], n_head=reference[1], d_model=d_model)
+    per_layer = 4 * d_model**2 + 3 * d_model * base.d_ff + 2 * d_model  # attention, SwiGLU, two norm gains
+    target = base.n_layer * per_layer
+    configs = []
+    for n_layer, n_head in shapes:
+        d_ff = round((target / n_layer - 4 * d_model**2 - 2 * d_model) / (3 * d_model))
+        if d_ff < 1: raise ValueError(f'{n_layer} layers of width {d_model} already exceed the reference size; use fewer layers')
+        configs.append(TransformerConfig(vocab_size=vocab_size, block_size=block_size, n_layer=n_layer, n_head=n_head,
+                                         d_model=d_model, d_ff=d_ff))
+    return configs
