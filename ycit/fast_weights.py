@@ -20,10 +20,10 @@ from .transformer import TRANSFORMER_RUNG, Block, TransformerConfig, attend, mak
 
 # %% auto #0
 __all__ = ['MIXERS', 'MIXER_CLASSES', 'LINEAR_ATTENTION_RUNG', 'DELTA_RUNG', 'SSM_RUNG', 'elu_features',
-           'causal_linear_attention', 'linear_attention_loop', 'delta_rule', 'delta_rule_loop', 'decay_attention',
-           'decay_attention_loop', 'FastWeightConfig', 'Mixer', 'SoftmaxMixer', 'LinearAttention', 'DeltaRule',
-           'SelectiveSSM', 'RecurrentState', 'FastWeightLM', 'generate_recurrent', 'fast_weight_rung', 'recall_batch',
-           'recall_accuracy', 'train_recall']
+           'causal_linear_attention', 'linear_attention_loop', 'delta_rule', 'read_after_writes', 'delta_rule_loop',
+           'decay_attention', 'decay_attention_loop', 'FastWeightConfig', 'Mixer', 'SoftmaxMixer', 'LinearAttention',
+           'DeltaRule', 'SelectiveSSM', 'RecurrentState', 'FastWeightLM', 'generate_recurrent', 'fast_weight_rung',
+           'recall_batch', 'recall_accuracy', 'train_recall']
 
 # %% ../nbs/14a_fast_weights.ipynb #edd91b5a
 def elu_features(x: torch.Tensor) -> torch.Tensor:
@@ -75,17 +75,26 @@ def delta_rule(q: torch.Tensor, # [B, h, T, d] queries (unit length)
     writes = torch.linalg.solve_triangular(eye + earlier, beta[..., None] * v, upper=False, unitriangular=True)
     return (q @ k.transpose(-1, -2)).masked_fill(~past, 0.0) @ writes
 
+def read_after_writes(q: torch.Tensor, # [B, h, T, d] queries
+                      d_v: int,        # width of the values: the state is d × d_v per head
+                      write,           # write(S, t) -> the state after position t's write
+                     ) -> torch.Tensor:
+    "The loop every recurrent form shares: from a zero state, at each position write with `write`, then read `S^T q_t`."
+    (B, H, T, d) = q.shape
+    S, ys = q.new_zeros(B, H, d, d_v), []
+    for t in range(T):
+        S = write(S, t)
+        ys.append((q[:, :, t, None, :] @ S)[:, :, 0])
+    return torch.stack(ys, 2)
+
 def delta_rule_loop(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, beta: torch.Tensor) -> torch.Tensor:
     "The delta rule one step at a time: read the value stored under `k`, write back `beta` times the difference, read with `q`."
     _check_heads(q, k, v)
-    (B, H, T, d), d_v = q.shape, v.shape[-1]
-    S, ys = q.new_zeros(B, H, d, d_v), []
-    for t in range(T):
+    def write(S: torch.Tensor, t: int) -> torch.Tensor:
         key = k[:, :, t]
         stored = (key[:, :, None, :] @ S)[:, :, 0]  # what S holds under this key now
-        S = S + beta[:, :, t, None, None] * key[..., :, None] * (v[:, :, t] - stored)[..., None, :]
-        ys.append((q[:, :, t, None, :] @ S)[:, :, 0])
-    return torch.stack(ys, 2)
+        return S + beta[:, :, t, None, None] * key[..., :, None] * (v[:, :, t] - stored)[..., None, :]
+    return read_after_writes(q, v.shape[-1], write)
 
 # %% ../nbs/14a_fast_weights.ipynb #6f17e025
 def decay_attention(q: torch.Tensor, # [B, h, T, d] queries (C of an SSM)
@@ -106,12 +115,8 @@ def decay_attention(q: torch.Tensor, # [B, h, T, d] queries (C of an SSM)
 def decay_attention_loop(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, log_decay: torch.Tensor) -> torch.Tensor:
     "The same recurrence one step at a time: `S = a_t S + k_t v_t^T`, `y_t = S^T q_t`."
     _check_heads(q, k, v)
-    (B, H, T, d), d_v = q.shape, v.shape[-1]
-    S, ys = q.new_zeros(B, H, d, d_v), []
-    for t in range(T):
-        S = log_decay[:, :, t, None, None].exp() * S + k[:, :, t, :, None] * v[:, :, t, None, :]
-        ys.append((q[:, :, t, None, :] @ S)[:, :, 0])
-    return torch.stack(ys, 2)
+    return read_after_writes(q, v.shape[-1], lambda S, t: log_decay[:, :, t, None, None].exp() * S
+                                                          + k[:, :, t, :, None] * v[:, :, t, None, :])
 
 # %% ../nbs/14a_fast_weights.ipynb #3177684a
 MIXERS = ('softmax', 'linear', 'delta', 'ssm')
