@@ -221,7 +221,9 @@ class NgramModel:
         self.counts, self.vocab_size = counts, counts.vocab_size
         self.levels = self.build_levels()
 
-    def build_levels(self) -> list[Level]: raise NotImplementedError
+    def build_levels(self) -> list[Level]:
+        "The model's `Level`s, lowest order first: what each estimator defines (`window_probs` backs off through them)."
+        raise NotImplementedError
 
     @classmethod
     def fit(cls, tokens: Sequence[int] | np.ndarray, order: int, vocab_size: int | None = None, **kwargs) -> NgramModel:

@@ -107,7 +107,9 @@ class KVCache:
         self.values[layer, :, :, self.pos:end] = v
         return self.keys[layer, :, :, :end], self.values[layer, :, :, :end]
 
-    def reset(self): self.pos = 0
+    def reset(self):
+        "Forget every cached position: the next call writes from position 0 again."
+        self.pos = 0
 
     @property
     def nbytes(self) -> int: return self.keys.nbytes + self.values.nbytes
