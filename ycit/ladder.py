@@ -41,7 +41,7 @@ from .sample import generate
 from .tokenise import TokenData, corpus
 from .train import (BIGRAM_RUNG, Result, Rung, TrainConfig, save_checkpoint, show_progress, sliding_windows,
                         token_losses, train)
-from .transformer import TRANSFORMER_LARGE_RUNG, TRANSFORMER_RUNG
+from .transformer import TRANSFORMER_LARGE_RUNG, TRANSFORMER_RECORD_RUNG, TRANSFORMER_RUNG
 
 # %% auto #0
 __all__ = ['LADDER', 'RUNGS', 'SAMPLE_PROMPT', 'LADDER_COLUMNS', 'PROTOCOL_VERSION', 'LR_GRID', 'BUDGETS', 'HEADLINE_TOKENS',
@@ -56,7 +56,7 @@ __all__ = ['LADDER', 'RUNGS', 'SAMPLE_PROMPT', 'LADDER_COLUMNS', 'PROTOCOL_VERSI
 # %% ../nbs/15_ladder.ipynb #433a25b0
 LADDER = (BIGRAM_RUNG, NPLM_RUNG, BOW_RUNG, POSITIONAL_RUNG, CONV_RUNG, DILATED_RUNG, RNN_RUNG, GRU_RUNG, MIXER_RUNG,
           LIGHTCONV_RUNG, DYNCONV_RUNG, SOFT_ATTENTION_RUNG, ROPE_ATTENTION_RUNG, TRANSFORMER_RUNG, TRANSFORMER_LARGE_RUNG,
-          LINEAR_ATTENTION_RUNG, DELTA_RUNG, SSM_RUNG)
+          TRANSFORMER_RECORD_RUNG, LINEAR_ATTENTION_RUNG, DELTA_RUNG, SSM_RUNG)
 RUNGS: dict[str, Rung] = {rung.name: rung for rung in LADDER}  # in reading order; extras run only when named
 
 # %% ../nbs/15_ladder.ipynb #e5966ff1

@@ -20,7 +20,8 @@ from .tokenise import TokenData, corpus
 from .train import token_losses
 
 # %% auto #0
-__all__ = ['mixture_losses', 'fit_weight', 'context_features', 'Gate', 'check_same_vocab', 'mixture_study', 'mixture_markdown']
+__all__ = ['mixture_losses', 'fit_weight', 'context_features', 'Gate', 'check_same_vocab', 'mixture_from_logprobs',
+           'mixture_study', 'mixture_markdown']
 
 # %% ../nbs/19a_mixture.ipynb #ab62bc06
 def _log_probs(name: str, values) -> np.ndarray:
@@ -112,12 +113,60 @@ class Gate:
         return cls(coef.detach().numpy().copy())
 
 # %% ../nbs/19a_mixture.ipynb #ae536195
-def check_same_vocab(ngram: NgramModel, model: nn.Module, data: TokenData):
-    "Raise `ValueError` unless the n-gram, the model and `data` share one vocabulary."
-    sizes = {'the n-gram': ngram.vocab_size, 'the model': getattr(model, 'vocab_size', None), 'the data': data.vocab_size}
+def _check_sizes(ngram_size: int, model: nn.Module, data: TokenData):
+    sizes = {'the n-gram': ngram_size, 'the model': getattr(model, 'vocab_size', None), 'the data': data.vocab_size}
     if len(set(sizes.values())) > 1:
         raise ValueError('the n-gram and the model must use the tokenisation of the data they are mixed on; vocabulary sizes: '
                          + ', '.join(f'{k} {v}' for k, v in sizes.items()))
+
+def check_same_vocab(ngram: NgramModel, model: nn.Module, data: TokenData):
+    "Raise `ValueError` unless the n-gram, the model and `data` share one vocabulary."
+    _check_sizes(ngram.vocab_size, model, data)
+
+def mixture_from_logprobs(model_dev, # ln p of each dev character after the first, by the model trained without dev
+                          model_val, # ln p of each validation character after the first, by the model that is scored
+                          block_size: int, # the context the scored model read (for the copyable split)
+                          saw_dev: bool = True, # the scored model was trained on all the training text, dev included
+                          text: str | None = None, # your own UTF-8 text file (None: Tiny Shakespeare)
+                          orders=range(1, 11), # n-gram orders to choose from, on dev
+                         ) -> dict:
+    "`mixture_study` from the models' log-probabilities alone: any model, or an ensemble, that scored these characters."
+    tune, full = corpus('char', text, dev_frac=DEV_FRAC), corpus('char', text)
+    if tune.dev is None or len(tune.dev) < 2: raise ValueError('the corpus has no dev split to fit the mixture on')
+    dev, valid = tune.dev.numpy(), (full if saw_dev else tune).valid.numpy()
+    model_dev, model_val = _log_probs('model_dev', model_dev), _log_probs('model_val', model_val)
+    for name, got, stream in (('model_dev', model_dev, dev), ('model_val', model_val, valid)):
+        if len(got) != len(stream) - 1:  # another tokenisation, or another split
+            raise ValueError(f'{name} has {len(got):,} log-probabilities; the {name[6:]} stream of this corpus has '
+                             f'{len(stream) - 1:,} characters after its first')
+    counts = count_ngrams(tune.train.numpy(), max(orders), tune.vocab_size)
+    dev_by_order = {n: KneserNey(counts, n).cross_entropy(dev) for n in orders}
+    order = min(dev_by_order, key=dev_by_order.get)
+    fitting = KneserNey(counts, order)  # counted without dev, like the model that fits the weights
+    scoring = KneserNey(count_ngrams(full.train.numpy(), order, full.vocab_size), order) if saw_dev else fitting
+    ngram_dev, ngram_val = fitting.logprobs(dev)[1:], scoring.logprobs(valid)[1:]  # targets 1..N-1
+    feats_val = context_features(scoring, valid)[1:]
+    weight = fit_weight(ngram_dev, model_dev)
+    feats_dev = context_features(fitting, dev)[1:]
+    gate = Gate.fit(feats_dev, ngram_dev, model_dev)
+    on_dev = {'n-gram': -ngram_dev, 'model': -model_dev, 'fixed mixture': mixture_losses(ngram_dev, model_dev, weight),
+              'gated mixture': mixture_losses(ngram_dev, model_dev, gate.weights(feats_dev))}  # where the weights were fitted
+    losses = {'n-gram': -ngram_val, 'model': -model_val, 'fixed mixture': mixture_losses(ngram_val, model_val, weight),
+              'gated mixture': mixture_losses(ngram_val, model_val, gate.weights(feats_val))}
+    counts_ = block_counts(len(losses['model']))
+    sums = {k: block_sums(v) for k, v in losses.items()}
+    rows = [{'name': k, 'val_loss': float(v.mean()), 'val_bpc': float(v.mean()) / math.log(2), 'dev_loss': float(on_dev[k].mean()),
+             'vs_model': None if k == 'model' else paired_bootstrap(sums[k], sums['model'], counts_), 'val_block_sums': sums[k]}
+            for k, v in losses.items()]
+    longest = feats_val[:, :order].argmax(1)
+    gain = losses['model'] - losses['gated mixture']
+    marks = copyable(full.tokenizer.decode(valid), block_size)
+    by_context = [{'context': int(k), 'share': float((longest == k).mean()), 'gain': float(gain[longest == k].mean())}
+                  for k in range(order) if (longest == k).any()]
+    by_copyable = {name: {'share': float(m.mean()), 'gain': float(gain[m].mean())}
+                   for name, m in (('copyable', marks), ('other', ~marks)) if m.any()}
+    return {'ngram': f'{order}-gram (Kneser-Ney)', 'order': order, 'dev_by_order': dev_by_order,
+            'weight': weight, 'gate': gate.coef.tolist(), 'rows': rows, 'by_context': by_context, 'by_copyable': by_copyable}
 
 def mixture_study(tuned: nn.Module, # trained on `corpus('char', text, dev_frac=DEV_FRAC).train`: fits the weights on dev
                   final: nn.Module | None, # the same recipe trained on all the training text, scored on validation (None: `tuned`)
@@ -128,34 +177,13 @@ def mixture_study(tuned: nn.Module, # trained on `corpus('char', text, dev_frac=
     "Validation loss of the n-gram, the model and their fixed and gated mixtures (fitted on dev), with paired intervals."
     tune, full = corpus('char', text, dev_frac=DEV_FRAC), corpus('char', text)
     if tune.dev is None or len(tune.dev) < 2: raise ValueError('the corpus has no dev split to fit the mixture on')
+    saw_dev = final is not None and final is not tuned
     final = tuned if final is None else final
-    counts = count_ngrams(tune.train.numpy(), max(orders), tune.vocab_size)
-    dev_by_order = {n: KneserNey(counts, n).cross_entropy(tune.dev.numpy()) for n in orders}
-    order = min(dev_by_order, key=dev_by_order.get)
-    fitting = KneserNey(counts, order)  # counted without dev, like `tuned`
-    scoring = KneserNey(count_ngrams(full.train.numpy(), order, full.vocab_size), order) if final is not tuned else fitting
-    check_same_vocab(fitting, tuned, tune); check_same_vocab(scoring, final, full)
-    dev, valid = tune.dev.numpy(), (full if final is not tuned else tune).valid.numpy()
-    ngram_dev, model_dev = fitting.logprobs(dev)[1:], -token_losses(tuned, tune.dev, block_size).numpy()  # targets 1..N-1
-    ngram_val, model_val = scoring.logprobs(valid)[1:], -token_losses(final, torch.from_numpy(valid), block_size).numpy()
-    feats_val = context_features(scoring, valid)[1:]
-    weight = fit_weight(ngram_dev, model_dev)
-    gate = Gate.fit(context_features(fitting, dev)[1:], ngram_dev, model_dev)
-    losses = {'n-gram': -ngram_val, 'model': -model_val, 'fixed mixture': mixture_losses(ngram_val, model_val, weight),
-              'gated mixture': mixture_losses(ngram_val, model_val, gate.weights(feats_val))}
-    counts_ = block_counts(len(losses['model']))
-    sums = {k: block_sums(v) for k, v in losses.items()}
-    rows = [{'name': k, 'val_loss': float(v.mean()), 'val_bpc': float(v.mean()) / math.log(2),
-             'vs_model': None if k == 'model' else paired_bootstrap(sums[k], sums['model'], counts_)} for k, v in losses.items()]
-    longest = feats_val[:, :order].argmax(1)
-    gain = losses['model'] - losses['gated mixture']
-    marks = copyable(full.tokenizer.decode(valid), block_size)
-    by_context = [{'context': int(k), 'share': float((longest == k).mean()), 'gain': float(gain[longest == k].mean())}
-                  for k in range(order) if (longest == k).any()]
-    by_copyable = {name: {'share': float(m.mean()), 'gain': float(gain[m].mean())}
-                   for name, m in (('copyable', marks), ('other', ~marks)) if m.any()}
-    return {'ngram': f'{order}-gram (Kneser-Ney)', 'order': order, 'dev_by_order': dev_by_order,
-            'weight': weight, 'gate': gate.coef.tolist(), 'rows': rows, 'by_context': by_context, 'by_copyable': by_copyable}
+    for model, data in ((tuned, tune), (final, full if saw_dev else tune)):
+        _check_sizes(data.vocab_size, model, data)  # the n-grams are counted on `data`'s tokens
+    model_dev = -token_losses(tuned, tune.dev, block_size).numpy()
+    model_val = -token_losses(final, (full if saw_dev else tune).valid, block_size).numpy()
+    return mixture_from_logprobs(model_dev, model_val, block_size, saw_dev, text, orders)
 
 # %% ../nbs/19a_mixture.ipynb #7ea559dd
 def mixture_markdown(study: dict) -> str:

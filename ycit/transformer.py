@@ -5,6 +5,7 @@
 # %% ../nbs/13_transformer.ipynb #951c28fd
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from typing import ClassVar
@@ -18,9 +19,9 @@ from .position import apply_rope, rope_cache
 from .train import Rung, TrainConfig
 
 # %% auto #0
-__all__ = ['TRANSFORMER_RUNG', 'TRANSFORMER_LARGE_RUNG', 'TransformerConfig', 'attention_weights', 'attend', 'KVCache',
-           'MultiHeadAttention', 'MLP', 'RMSNorm', 'make_norm', 'Block', 'Transformer', 'attention_maps',
-           'head_profile', 'transformer_rung']
+__all__ = ['TRANSFORMER_RUNG', 'TRANSFORMER_LARGE_RUNG', 'TRANSFORMER_RECORD_RUNG', 'TransformerConfig', 'attention_weights',
+           'attend', 'KVCache', 'MultiHeadAttention', 'MLP', 'RMSNorm', 'make_norm', 'Block', 'Transformer',
+           'attention_maps', 'head_profile', 'transformer_rung', 'transformer_large_rung']
 
 # %% ../nbs/13_transformer.ipynb #444b0cec
 @dataclass
@@ -272,5 +273,15 @@ def transformer_rung(name: str, context: str, # the rung's name and what it read
 TRANSFORMER_RUNG = transformer_rung('transformer', '128 chars, multi-head, RoPE')
 
 # %% ../nbs/13_transformer.ipynb #77a8f772
-TRANSFORMER_LARGE_RUNG = transformer_rung('transformer-large', '128 chars, 6 x 192, dropout', n_layer=6, n_head=6,
-                                          d_model=192, dropout=0.1, lr=2e-3, warmup_steps=200, extra=True)
+def transformer_large_rung(dropout: float = 0.1, name: str = 'transformer-large') -> Rung:
+    "The 6 x 192 Transformer (6 heads of 32, context 128, lr 2e-3, 200 warmup steps) with this dropout, as an extra rung."
+    return transformer_rung(name, '128 chars, 6 x 192, dropout', n_layer=6, n_head=6, d_model=192, dropout=dropout,
+                            lr=2e-3, warmup_steps=200, extra=True)
+
+TRANSFORMER_LARGE_RUNG = transformer_large_rung()
+
+# %% ../nbs/13_transformer.ipynb #28816b0a
+TRANSFORMER_RECORD_RUNG = dataclasses.replace(  # dropout chosen on dev in chapter 19b
+    transformer_large_rung(0.1, 'transformer-record'),
+    config=dataclasses.replace(TRANSFORMER_LARGE_RUNG.config, steps=10**9, max_seconds=3600.0, seed=0, eval_every=500,
+                               ckpt_every=500))
