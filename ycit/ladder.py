@@ -49,9 +49,9 @@ __all__ = ['LADDER', 'RUNGS', 'SAMPLE_PROMPT', 'LADDER_COLUMNS', 'PROTOCOL_VERSI
            'QUICK_TOKENS', 'DEFAULT_TOKENS', 'ycit_ladder_script', 'with_budget', 'sample_prompt', 'LadderRun',
            'run_ladder', 'ngram_rows', 'result_rows', 'ladder_markdown', 'plot_ladder', 'write_atomic', 'write_ladder',
            'neighbour_lr', 'RunKey', 'protocol_config', 'window_offsets', 'copyable', 'word_interior', 'block_sums',
-           'score_run', 'paired_bootstrap', 'block_counts', 'ngram_bar_record', 'run_key', 'chosen_lrs', 'sweep_of',
-           'run_protocol', 'in_context_score', 'protocol_summary', 'format_interval', 'protocol_markdown', 'rung_style',
-           'plot_tokens', 'position_bins', 'plot_positions', 'ycit_ladder', 'protocol_compare']
+           'score_run', 'paired_bootstrap', 'block_counts', 'ngram_bar_record', 'run_key', 'pinned_pool', 'chosen_lrs',
+           'sweep_of', 'run_protocol', 'in_context_score', 'protocol_summary', 'format_interval', 'protocol_markdown',
+           'rung_style', 'plot_tokens', 'position_bins', 'plot_positions', 'ycit_ladder', 'protocol_compare']
 
 # %% ../nbs/15_ladder.ipynb #433a25b0
 LADDER = (BIGRAM_RUNG, NPLM_RUNG, BOW_RUNG, POSITIONAL_RUNG, CONV_RUNG, DILATED_RUNG, RNN_RUNG, GRU_RUNG, MIXER_RUNG,
@@ -360,6 +360,14 @@ def _pin_worker(cpus) -> None:
     try: os.sched_setaffinity(0, {cpus.get_nowait()})
     except (queue.Empty, OSError, AttributeError): pass  # more workers than CPUs, or no affinity here: the OS places it
 
+def pinned_pool(workers: int) -> ProcessPoolExecutor:
+    "A pool of `workers` spawned processes, each kept to a CPU of its own where there are enough (call it under `__main__`)."
+    import multiprocessing
+    context = multiprocessing.get_context('spawn')
+    cpus = context.Queue()  # one CPU per worker: some kernels never move a busy process to an idle core
+    for cpu in sorted(os.sched_getaffinity(0))[:workers] if hasattr(os, 'sched_getaffinity') else []: cpus.put(cpu)
+    return ProcessPoolExecutor(workers, mp_context=context, initializer=_pin_worker, initargs=(cpus,))
+
 def _run_missing(keys: Sequence[RunKey], runs: Path, text: str | None, workers: int) -> None:
     "Run the keys whose records do not exist yet, the costliest first, `workers` at a time."
     order = list(RUNGS)  # later rungs cost more per token: start them first, so the two workers finish together
@@ -369,11 +377,7 @@ def _run_missing(keys: Sequence[RunKey], runs: Path, text: str | None, workers: 
     if workers == 1:
         for k in tqdm(todo, desc='protocol runs', disable=not show_progress(None)): _run_one(k, str(runs/k.file), text)
         return
-    import multiprocessing
-    context = multiprocessing.get_context('spawn')
-    cpus = context.Queue()  # one CPU per worker: some kernels never move a busy process to an idle core
-    for cpu in sorted(os.sched_getaffinity(0))[:workers] if hasattr(os, 'sched_getaffinity') else []: cpus.put(cpu)
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_pin_worker, initargs=(cpus,)) as pool:
+    with pinned_pool(workers) as pool:
         jobs = [pool.submit(_run_one, k, str(runs/k.file), text) for k in todo]
         for job in tqdm(as_completed(jobs), total=len(jobs), desc='protocol runs', disable=not show_progress(None)):
             job.result()  # re-raises a worker's error
