@@ -123,6 +123,12 @@ def check_same_vocab(ngram: NgramModel, model: nn.Module, data: TokenData):
     "Raise `ValueError` unless the n-gram, the model and `data` share one vocabulary."
     _check_sizes(ngram.vocab_size, model, data)
 
+def _tune_and_full(text: str | None) -> tuple[TokenData, TokenData]:
+    "The corpus with its dev split held out (to fit on) and whole (to score), or a clear error if it has no dev split."
+    tune, full = corpus('char', text, dev_frac=DEV_FRAC), corpus('char', text)
+    if tune.dev is None or len(tune.dev) < 2: raise ValueError('the corpus has no dev split to fit the mixture on')
+    return tune, full
+
 def mixture_from_logprobs(model_dev, # ln p of each dev character after the first, by the model trained without dev
                           model_val, # ln p of each validation character after the first, by the model that is scored
                           block_size: int, # the context the scored model read (for the copyable split)
@@ -131,8 +137,7 @@ def mixture_from_logprobs(model_dev, # ln p of each dev character after the firs
                           orders=range(1, 11), # n-gram orders to choose from, on dev
                          ) -> dict:
     "`mixture_study` from the models' log-probabilities alone: any model, or an ensemble, that scored these characters."
-    tune, full = corpus('char', text, dev_frac=DEV_FRAC), corpus('char', text)
-    if tune.dev is None or len(tune.dev) < 2: raise ValueError('the corpus has no dev split to fit the mixture on')
+    tune, full = _tune_and_full(text)
     dev, valid = tune.dev.numpy(), (full if saw_dev else tune).valid.numpy()
     model_dev, model_val = _log_probs('model_dev', model_dev), _log_probs('model_val', model_val)
     for name, got, stream in (('model_dev', model_dev, dev), ('model_val', model_val, valid)):
@@ -149,10 +154,11 @@ def mixture_from_logprobs(model_dev, # ln p of each dev character after the firs
     weight = fit_weight(ngram_dev, model_dev)
     feats_dev = context_features(fitting, dev)[1:]
     gate = Gate.fit(feats_dev, ngram_dev, model_dev)
-    on_dev = {'n-gram': -ngram_dev, 'model': -model_dev, 'fixed mixture': mixture_losses(ngram_dev, model_dev, weight),
-              'gated mixture': mixture_losses(ngram_dev, model_dev, gate.weights(feats_dev))}  # where the weights were fitted
-    losses = {'n-gram': -ngram_val, 'model': -model_val, 'fixed mixture': mixture_losses(ngram_val, model_val, weight),
-              'gated mixture': mixture_losses(ngram_val, model_val, gate.weights(feats_val))}
+    def per_char(ngram_logp, model_logp, features):  # the losses of the two models and the two mixtures
+        return {'n-gram': -ngram_logp, 'model': -model_logp, 'fixed mixture': mixture_losses(ngram_logp, model_logp, weight),
+                'gated mixture': mixture_losses(ngram_logp, model_logp, gate.weights(features))}
+    on_dev = per_char(ngram_dev, model_dev, feats_dev)  # where the weights were fitted
+    losses = per_char(ngram_val, model_val, feats_val)
     counts_ = block_counts(len(losses['model']))
     sums = {k: block_sums(v) for k, v in losses.items()}
     rows = [{'name': k, 'val_loss': float(v.mean()), 'val_bpc': float(v.mean()) / math.log(2), 'dev_loss': float(on_dev[k].mean()),
@@ -175,8 +181,7 @@ def mixture_study(tuned: nn.Module, # trained on `corpus('char', text, dev_frac=
                   orders=range(1, 11), # n-gram orders to choose from, on dev
                  ) -> dict:
     "Validation loss of the n-gram, the model and their fixed and gated mixtures (fitted on dev), with paired intervals."
-    tune, full = corpus('char', text, dev_frac=DEV_FRAC), corpus('char', text)
-    if tune.dev is None or len(tune.dev) < 2: raise ValueError('the corpus has no dev split to fit the mixture on')
+    tune, full = _tune_and_full(text)
     saw_dev = final is not None and final is not tuned
     final = tuned if final is None else final
     for model, data in ((tuned, tune), (final, full if saw_dev else tune)):
