@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -20,8 +21,8 @@ from .train import Rung, TrainConfig
 
 # %% auto #0
 __all__ = ['TRANSFORMER_RUNG', 'TRANSFORMER_LARGE_RUNG', 'TRANSFORMER_RECORD_RUNG', 'TransformerConfig', 'attention_weights',
-           'attend', 'KVCache', 'MultiHeadAttention', 'MLP', 'RMSNorm', 'make_norm', 'Block', 'Transformer',
-           'attention_maps', 'head_profile', 'transformer_rung', 'transformer_large_rung']
+           'attend', 'KVCache', 'fused_ops', 'rotate_qk', 'MultiHeadAttention', 'MLP', 'RMSNorm', 'make_norm', 'Block',
+           'Transformer', 'attention_maps', 'head_profile', 'transformer_rung', 'transformer_large_rung']
 
 # %% ../nbs/13_transformer.ipynb #444b0cec
 @dataclass
@@ -115,6 +116,67 @@ class KVCache:
     @property
     def nbytes(self) -> int: return self.keys.nbytes + self.values.nbytes
 
+# %% ../nbs/13_transformer.ipynb #b9623074
+_FUSED = {'rope': True, 'norm': True}  # which hand-fused operations are on (see `fused_ops`)
+
+@contextmanager
+def fused_ops(rope: bool = True, # rotate queries and keys with `rotate_qk`'s one complex product
+              norm: bool = True, # RMSNorm with its hand-written backward
+             ):
+    "Within `with`, use the hand-fused RoPE and RMSNorm or their readable versions (both fused outside)."
+    if not all(isinstance(v, bool) for v in (rope, norm)): raise TypeError(f'rope and norm must be True or False')
+    previous = dict(_FUSED)
+    _FUSED.update(rope=rope, norm=norm)
+    try: yield
+    finally: _FUSED.update(previous)
+
+def _fusable(x: torch.Tensor, which: str) -> bool:
+    "Whether the hand-fused version of `which` applies to `x` (float32/64 on a CPU or CUDA, not while compiling)."
+    return _FUSED[which] and x.dtype in (torch.float32, torch.float64) and x.device.type in ('cpu', 'cuda') \
+        and not torch.compiler.is_compiling()
+
+def _pairs(x: torch.Tensor) -> torch.Tensor:
+    "`x` `[..., d]` viewed as d/2 complex numbers (feature 2i the real part, 2i+1 the imaginary part)."
+    x = x.unflatten(-1, (-1, 2))
+    return torch.view_as_complex(x if x.stride(-1) == 1 and all(s % 2 == 0 for s in x.stride()[:-1]) \
+                                 and x.storage_offset() % 2 == 0 else x.contiguous())
+
+class _RotateQK(torch.autograd.Function):
+    "RoPE of the queries and keys of a `[B, T, h + 2 h_kv, d_head]` projection as one complex product."
+    @staticmethod
+    def forward(ctx, qkv, cos, sin, n_head: int, n_kv_head: int):
+        turn = torch.complex(cos, sin)[:, None]  # e^{i t theta_i}: [T, 1, d_head/2]
+        ctx.save_for_backward(turn)
+        ctx.heads = n_head, n_kv_head
+        qk = torch.view_as_real(_pairs(qkv[:, :, :n_head + n_kv_head]) * turn).flatten(-2).transpose(1, 2)
+        return qk[:, :n_head], qk[:, n_head:], qkv[:, :, n_head + n_kv_head:].transpose(1, 2)
+
+    @staticmethod
+    def backward(ctx, dq, dk, dv):
+        (turn,) = ctx.saved_tensors
+        H, Hkv = ctx.heads
+        B, T = dv.shape[0], dv.shape[2]
+        dqkv = torch.empty(B, T, H + 2 * Hkv, dv.shape[-1], dtype=dv.dtype, device=dv.device)
+        for lo, hi, grad in ((0, H, dq), (H, H + Hkv, dk), (H + Hkv, H + 2 * Hkv, dv)):
+            part = dqkv[:, :, lo:hi]
+            if grad is None: part.zero_()
+            elif grad is dv: part.copy_(grad.transpose(1, 2))
+            else: torch.mul(_pairs(grad.transpose(1, 2)), turn.conj(), out=torch.view_as_complex(part.unflatten(-1, (-1, 2))))
+        return dqkv, None, None, None, None
+
+def rotate_qk(qkv: torch.Tensor, # [B, T, h + 2 h_kv, d_head]: queries, keys, values of every head
+              cos: torch.Tensor, sin: torch.Tensor, # [T, d_head/2] from `rope_cache`, sliced for the positions
+              n_head: int, n_kv_head: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    "Rotated queries `[B, h, T, d_head]`, rotated keys and values `[B, h_kv, T, d_head]`: `apply_rope`, fused."
+    if qkv.ndim != 4 or qkv.shape[2] != n_head + 2 * n_kv_head:
+        raise ValueError(f'expected [B, T, {n_head} + 2 x {n_kv_head} heads, d_head], got {tuple(qkv.shape)}')
+    if qkv.shape[1] != cos.shape[0] or qkv.shape[-1] != 2 * cos.shape[-1]:
+        raise ValueError(f'{qkv.shape[1]} positions of width {qkv.shape[-1]} but the cache slice is {tuple(cos.shape)}')
+    if _fusable(qkv, 'rope'): return _RotateQK.apply(qkv, cos, sin, n_head, n_kv_head)
+    x = qkv.transpose(1, 2)
+    qk = apply_rope(x[:, :n_head + n_kv_head], cos, sin)  # queries and keys rotated in one go
+    return qk[:, :n_head], qk[:, n_head:], x[:, n_head + n_kv_head:]
+
 # %% ../nbs/13_transformer.ipynb #3f66adce
 class MultiHeadAttention(nn.Module):
     "Causal multi-head attention with RoPE and optional grouped keys and values."
@@ -128,9 +190,7 @@ class MultiHeadAttention(nn.Module):
     def project(self, x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> tuple[torch.Tensor, ...]:
         "Rotated queries `[B, h, T, d_head]`, rotated keys and values `[B, h_kv, T, d_head]` of `x`."
         B, T, _ = x.shape
-        qkv = self.qkv(x).view(B, T, -1, self.d_head).transpose(1, 2)
-        qk = apply_rope(qkv[:, :self.n_head + self.n_kv_head], cos, sin)  # queries and keys rotated in one go
-        return qk[:, :self.n_head], qk[:, self.n_head:], qkv[:, self.n_head + self.n_kv_head:]
+        return rotate_qk(self.qkv(x).view(B, T, -1, self.d_head), cos, sin, self.n_head, self.n_kv_head)
 
     def forward(self, x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor,
                 cache: KVCache | None = None, layer: int = 0, # the cache and this layer's index in it
@@ -159,6 +219,23 @@ class MLP(nn.Module):
         else: h = F.gelu(h) if self.mlp == 'gelu' else F.silu(h)
         return self.dropout(self.down(h))
 
+class _RMSNormFunction(torch.autograd.Function):
+    "RMSNorm over the last axis with a hand-written backward (fewer passes through memory than autograd's)."
+    @staticmethod
+    def forward(ctx, x, weight, eps: float):
+        rstd = torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + eps)  # 1 / rms(x)
+        normed = x * rstd
+        ctx.save_for_backward(normed, weight, rstd)
+        return normed * weight
+
+    @staticmethod
+    def backward(ctx, dy):
+        normed, weight, rstd = ctx.saved_tensors
+        d_weight = (dy * normed).reshape(-1, normed.shape[-1]).sum(0)
+        g = dy * weight
+        mean_gn = torch.linalg.vecdot(g, normed).unsqueeze(-1) / normed.shape[-1]
+        return g.addcmul_(normed, mean_gn, value=-1).mul_(rstd), d_weight, None
+
 class RMSNorm(nn.Module):
     "Divide by the root mean square of the features, then scale by a learned gain."
     def __init__(self, d: int, eps: float = 1e-6):
@@ -166,6 +243,8 @@ class RMSNorm(nn.Module):
         self.weight, self.eps = nn.Parameter(torch.ones(d)), eps
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if _fusable(x, 'norm') and x.shape[-1] == self.weight.shape[0] and x.dtype == self.weight.dtype:
+            return _RMSNormFunction.apply(x, self.weight, self.eps)
         return F.rms_norm(x, self.weight.shape, self.weight, self.eps)
 
 def make_norm(config: TransformerConfig) -> nn.Module:
