@@ -11,9 +11,9 @@ optimiser, timed in one run with the models' steps interleaved (so all of them s
     python bench/bench_train.py --json out.json      # also write every figure to a JSON file
 
 Prints training tokens per second of each and the ratio ycit / transformers (target: >= 1.2). `ycit` is
-the default model: RoPE and RMSNorm hand-fused (`ycit.transformer.fused_ops`); `--levers` adds the
-readable versions (chapter 12's `apply_rope`, `F.rms_norm`) and each fused operation alone, so that
-each lever's ratio is measured in the same run. It then trains copies of one initial model on the same
+the default model: RoPE and RMSNorm hand-fused, SwiGLU as two products (`ycit.transformer.fused_ops`);
+`--levers` adds the readable versions (chapter 12's `apply_rope`, `F.rms_norm`, one product for SwiGLU)
+and each fast operation alone, so that each lever's ratio is measured in the same run. It then trains copies of one initial model on the same
 batches, fused and readable (and compiled, with --compile), and prints the largest difference between
 their losses over the first --check-steps steps, next to a control run whose weights differ from the
 fused model's by float32 rounding (training amplifies any rounding difference).
@@ -50,17 +50,18 @@ class Logits(torch.nn.Module):
         return self.model(input_ids=x, use_cache=False).logits
 
 
-def make_step(model: torch.nn.Module, lr: float, rope: bool = True, norm: bool = True):
+def make_step(model: torch.nn.Module, lr: float, **fused):
     """One training step of `model` exactly as the harness takes it (`ycit.train.train_step` with its AdamW
-    grouping), with ycit's hand-fused RoPE and RMSNorm on or off (`transformers`' model uses neither)."""
+    grouping), under `ycit.transformer.fused_ops(**fused)` (`transformers`' model uses none of them)."""
     optimizer = make_optimizer(model, TrainConfig(lr=lr, weight_decay=0.1, grad_clip=1.0))
     def step(x, y):
-        with fused_ops(rope=rope, norm=norm): return train_step(model, optimizer, x, y, grad_clip=1.0)
+        with fused_ops(**fused): return train_step(model, optimizer, x, y, grad_clip=1.0)
     return step
 
-# the variants of ycit's model --levers times: which hand-fused operations are on
-LEVERS = {'ycit readable': dict(rope=False, norm=False), 'ycit RoPE fused': dict(rope=True, norm=False),
-          'ycit RMSNorm fused': dict(rope=False, norm=True)}
+# the variants of ycit's model --levers times: which of the CPU-fast operations are on
+READABLE = dict(rope=False, norm=False, swiglu=False)
+LEVERS = {'ycit readable': READABLE, 'ycit RoPE only': {**READABLE, 'rope': True},
+          'ycit RMSNorm only': {**READABLE, 'norm': True}, 'ycit SwiGLU only': {**READABLE, 'swiglu': True}}
 
 
 def synchronize(device):
@@ -161,7 +162,7 @@ def _commit() -> str | None:
 
 
 def check_losses(cfg: TransformerConfig, data: TokenData, args, device) -> dict:
-    """Train copies of one initial model on the same batches: fused (the default), readable (`fused_ops` off),
+    """Train copies of one initial model on the same batches: fused (the default), readable (`fused_ops` all off),
     compiled (with --compile), and a control: a fused copy whose weights differ by float32 rounding (each one ulp
     up). Training amplifies any rounding difference, so after many steps each gap is judged against the
     control's; over the first 5 steps it must stay below 1e-4 outright."""
@@ -172,7 +173,7 @@ def check_losses(cfg: TransformerConfig, data: TokenData, args, device) -> dict:
         for p in control.parameters(): p.copy_(torch.nextafter(p, torch.full_like(p, float('inf'))))  # one ulp up
     generator = torch.Generator().manual_seed(1)
     batches = [data.batch('train', args.batch_size, args.block_size, generator, device) for _ in range(args.check_steps)]
-    runs = {'fused': make_step(fused, 1e-3), 'readable': make_step(readable, 1e-3, rope=False, norm=False),
+    runs = {'fused': make_step(fused, 1e-3), 'readable': make_step(readable, 1e-3, **READABLE),
             'control': make_step(control, 1e-3)}
     if args.compile: runs['compiled'] = make_step(compile_module(twin), 1e-3)
     losses = {name: torch.stack([step(x, y) for x, y in batches]).cpu() for name, step in runs.items()}

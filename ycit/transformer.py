@@ -117,16 +117,17 @@ class KVCache:
     def nbytes(self) -> int: return self.keys.nbytes + self.values.nbytes
 
 # %% ../nbs/13_transformer.ipynb #b9623074
-_FUSED = {'rope': True, 'norm': True}  # which hand-fused operations are on (see `fused_ops`)
+_FUSED = {'rope': True, 'norm': True, 'swiglu': True}  # which hand-fused operations are on (see `fused_ops`)
 
 @contextmanager
 def fused_ops(rope: bool = True, # rotate queries and keys with `rotate_qk`'s one complex product
               norm: bool = True, # RMSNorm with its hand-written backward
+              swiglu: bool = True, # SwiGLU's gate and value as two products, not one product cut in half
              ):
-    "Within `with`, use the hand-fused RoPE and RMSNorm or their readable versions (both fused outside)."
-    if not all(isinstance(v, bool) for v in (rope, norm)): raise TypeError(f'rope and norm must be True or False')
+    "Within `with`, use the CPU-fast RoPE, RMSNorm and SwiGLU or their readable versions (all fast outside)."
+    if not all(isinstance(v, bool) for v in (rope, norm, swiglu)): raise TypeError('rope, norm and swiglu must be True or False')
     previous = dict(_FUSED)
-    _FUSED.update(rope=rope, norm=norm)
+    _FUSED.update(rope=rope, norm=norm, swiglu=swiglu)
     try: yield
     finally: _FUSED.update(previous)
 
@@ -212,6 +213,9 @@ class MLP(nn.Module):
         self.dropout = nn.Dropout(config.dropout)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.gated and _fusable(x, 'swiglu'):  # two contiguous products: faster element-wise work, no cat backwards
+            gate_weight, value_weight = self.up.weight.chunk(2, dim=0)
+            return self.dropout(self.down(F.silu(F.linear(x, gate_weight)) * F.linear(x, value_weight)))
         h = self.up(x)
         if self.gated:
             gate, h = h.chunk(2, dim=-1)
