@@ -152,11 +152,11 @@ def main():
 
 
 def _commit() -> str | None:
-    "The git commit of this checkout, with '+changes' if the working tree differs from it (None outside git)."
+    "The git commit of this checkout, with '+changes' if the measured code (ycit/, bench/) differs from it (None outside git)."
     try:
         here = os.path.dirname(os.path.abspath(__file__))
         commit = subprocess.run(['git', 'rev-parse', 'HEAD'], cwd=here, capture_output=True, text=True, check=True).stdout.strip()
-        dirty = subprocess.run(['git', 'status', '--porcelain', '--untracked-files=no'], cwd=here, capture_output=True, text=True).stdout
+        dirty = subprocess.run(['git', 'status', '--porcelain', '--untracked-files=no', '--', '../ycit', '*.py'], cwd=here, capture_output=True, text=True).stdout
         return commit + ('+changes' if dirty.strip() else '')
     except (OSError, subprocess.CalledProcessError): return None
 
