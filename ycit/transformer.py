@@ -148,7 +148,7 @@ class _RotateQK(torch.autograd.Function):
     def forward(ctx, qkv, cos, sin, n_head: int, n_kv_head: int):
         turn = torch.complex(cos, sin)[:, None]  # e^{i t theta_i}: [T, 1, d_head/2]
         ctx.save_for_backward(turn)
-        ctx.heads = n_head, n_kv_head
+        ctx.heads, ctx.shape, ctx.dtype = (n_head, n_kv_head), qkv.shape, qkv.dtype
         qk = torch.view_as_real(_pairs(qkv[:, :, :n_head + n_kv_head]) * turn).flatten(-2).transpose(1, 2)
         return qk[:, :n_head], qk[:, n_head:], qkv[:, :, n_head + n_kv_head:].transpose(1, 2)
 
@@ -156,12 +156,11 @@ class _RotateQK(torch.autograd.Function):
     def backward(ctx, dq, dk, dv):
         (turn,) = ctx.saved_tensors
         H, Hkv = ctx.heads
-        B, T = dv.shape[0], dv.shape[2]
-        dqkv = torch.empty(B, T, H + 2 * Hkv, dv.shape[-1], dtype=dv.dtype, device=dv.device)
+        dqkv = torch.empty(ctx.shape, dtype=ctx.dtype, device=turn.device)
         for lo, hi, grad in ((0, H, dq), (H, H + Hkv, dk), (H + Hkv, H + 2 * Hkv, dv)):
             part = dqkv[:, :, lo:hi]
-            if grad is None: part.zero_()
-            elif grad is dv: part.copy_(grad.transpose(1, 2))
+            if grad is None: part.zero_()  # an output that did not reach the loss
+            elif lo == H + Hkv: part.copy_(grad.transpose(1, 2))  # the values: not rotated
             else: torch.mul(_pairs(grad.transpose(1, 2)), turn.conj(), out=torch.view_as_complex(part.unflatten(-1, (-1, 2))))
         return dqkv, None, None, None, None
 
