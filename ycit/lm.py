@@ -5,7 +5,7 @@
 # %% ../nbs/01_lm.ipynb #a5cb48b3
 from __future__ import annotations
 
-import math
+import math, os, platform
 from contextlib import contextmanager
 from typing import Iterator, Sequence
 
@@ -15,9 +15,9 @@ import torch.nn.functional as F
 from torch import nn
 
 # %% auto #0
-__all__ = ['CONTRACT', 'check_id_range', 'token_ids', 'check_ids_everywhere', 'check_context', 'check_model', 'count_params',
-           'check_positive', 'model_device', 'pick_device', 'eval_mode', 'perturbation_influence', 'gradient_influence',
-           'input_gradient', 'future_leak', 'assert_causal', 'metrics', 'markdown_table']
+__all__ = ['CONTRACT', 'check_id_range', 'token_ids', 'check_ids_everywhere', 'check_context', 'this_machine', 'check_model',
+           'count_params', 'check_positive', 'model_device', 'pick_device', 'eval_mode', 'perturbation_influence',
+           'gradient_influence', 'input_gradient', 'future_leak', 'assert_causal', 'metrics', 'markdown_table']
 
 # %% ../nbs/01_lm.ipynb #f0fc63aa
 def check_id_range(ids: np.ndarray | torch.Tensor, vocab_size: int, what: str = 'token'):
@@ -69,6 +69,17 @@ def check_context(idx: torch.Tensor, # [B, T] token ids
     if vocab_size is not None and (idx.device.type == 'cpu' or _CHECK_IDS_EVERYWHERE) \
             and not torch.compiler.is_compiling():
         check_id_range(idx, vocab_size)
+
+# %% ../nbs/01_lm.ipynb #d41e7a01
+def this_machine() -> str:
+    "The processor, its cores and their load, and torch's version and threads: what a printed timing was measured on."
+    cpu = platform.processor() or platform.machine()
+    try:  # Linux names the processor model; elsewhere the architecture has to do
+        with open('/proc/cpuinfo') as f: cpu = next(l.split(':', 1)[1].strip() for l in f if l.startswith('model name'))
+    except (OSError, StopIteration): pass
+    load = f' (load {os.getloadavg()[0]:.1f} over the last minute)' if hasattr(os, 'getloadavg') else ''
+    threads = torch.get_num_threads()
+    return f"{cpu}, {os.cpu_count()} cores{load}, torch {torch.__version__} on {threads} thread{'s' * (threads != 1)}"
 
 # %% ../nbs/01_lm.ipynb #c8eab49a
 CONTRACT = ('vocab_size', 'block_size', 'config')
