@@ -12,13 +12,13 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .lm import check_context, check_positive
+from .lm import TokenMixer, check_context, check_positive
 from .train import Rung, TrainConfig
 
 # %% auto #0
 __all__ = ['SOFT_ATTENTION_RUNG', 'lookup_batch', 'LookupConfig', 'LookupAttention', 'sample_reads', 'reinforce_loss',
            'causal_mask', 'causal_attention', 'attention_entropy', 'CausalSelfAttention', 'RawSelfAttention',
-           'AttentionLMConfig', 'AttentionBlock', 'AttentionLM']
+           'AttentionLMConfig', 'AttentionBlock', 'AttentionLM', 'AttentionMixer']
 
 # %% ../nbs/11_attention.ipynb #ffab9bb4
 def lookup_batch(batch_size: int, n_keys: int = 16, vocab_size: int = 32,
@@ -212,3 +212,12 @@ SOFT_ATTENTION_RUNG = Rung('soft-attention', '64 chars, no positions',
                                                                                         block_size=block_size)),
                            TrainConfig(steps=800, batch_size=32, block_size=64, lr=3e-3, warmup_steps=50, eval_every=200,
                                        eval_batches=8, seed=0))
+
+# %% ../nbs/11_attention.ipynb #705b6fed
+class AttentionMixer(TokenMixer):
+    "One head of causal softmax attention (`CausalSelfAttention`, or a subclass that adds positions) as a token mixer."
+    def __init__(self, attention: CausalSelfAttention):
+        super().__init__()
+        self.attention = attention
+
+    def mix(self, x: torch.Tensor) -> torch.Tensor: return self.attention(x)

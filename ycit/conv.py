@@ -11,12 +11,13 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .lm import check_context, eval_mode, model_device
+from .lm import TokenMixer, check_context, eval_mode, model_device
 from .train import Rung, TrainConfig
 
 # %% auto #0
 __all__ = ['CONV_TRAIN_CONFIG', 'BOW_RUNG', 'POSITIONAL_RUNG', 'CONV_RUNG', 'WindowConfig', 'BagOfWords', 'PositionalWindow',
-           'CausalConv1d', 'ConvConfig', 'ConvBlock', 'CausalConvLM', 'loss_by_context']
+           'CausalConv1d', 'ConvConfig', 'ConvBlock', 'CausalConvLM', 'loss_by_context', 'NoMixing', 'ProjectedMixer',
+           'BagOfWordsMixer', 'PositionalMixer', 'ConvMixer']
 
 # %% ../nbs/07_conv.ipynb #00b694fa
 @dataclass
@@ -156,3 +157,51 @@ def loss_by_context(model: nn.Module, tokens: torch.Tensor, # a token stream, e.
         losses = [F.cross_entropy(model(windows[:, longest - c:longest].to(device))[:, -1].float().cpu(), targets)
                   for c in lengths]
     return torch.stack(losses)
+
+# %% ../nbs/07_conv.ipynb #0e5fdf77
+class NoMixing(TokenMixer):
+    "The identity: position t sees only itself (the block is then an MLP per position; it has no weights)."
+    def mix(self, x: torch.Tensor) -> torch.Tensor: return x
+
+class ProjectedMixer(TokenMixer):
+    "Values in, a causal combination over positions (`combine`), an output projection: the frame attention also has."
+    def __init__(self, d_model: int, d_mixer: int | None = None): # d_mixer: width of the values (None: d_model)
+        super().__init__()
+        self.d_mixer = d_mixer or d_model
+        self.value = nn.Linear(d_model, self.d_mixer, bias=False)
+        self.out = nn.Linear(self.d_mixer, d_model, bias=False)
+
+    def combine(self, v: torch.Tensor) -> torch.Tensor:
+        "`[B, T, d_mixer]` values -> `[B, T, d_mixer]`, output t from values 0..t."
+        raise NotImplementedError
+
+    def mix(self, x: torch.Tensor) -> torch.Tensor: return self.out(self.combine(self.value(x)))
+
+class BagOfWordsMixer(ProjectedMixer):
+    "The mean of the values at positions 0..t: every earlier character weighs the same, wherever it is."
+    def combine(self, v: torch.Tensor) -> torch.Tensor:
+        counts = torch.arange(1, v.shape[1] + 1, device=v.device, dtype=v.dtype)
+        return v.cumsum(1) / counts[:, None]
+
+class PositionalMixer(ProjectedMixer):
+    "A learned weight per offset (shared by the channels), softmax-normalised over positions 0..t; zeros give the mean."
+    def __init__(self, d_model: int, block_size: int, d_mixer: int | None = None):
+        super().__init__(d_model, d_mixer)
+        self.offset_weights = nn.Parameter(torch.zeros(block_size))  # offset 0 (itself), 1, 2, ...
+
+    def weights(self, T: int) -> torch.Tensor:
+        "`[T, T]`: row t holds the weights position t gives to positions 0..t (zero after t); rows sum to one."
+        lag = torch.arange(T, device=self.offset_weights.device)
+        lag = lag[:, None] - lag[None]
+        logits = self.offset_weights[lag.clamp(min=0)].masked_fill(lag < 0, float('-inf'))
+        return logits.softmax(-1)
+
+    def combine(self, v: torch.Tensor) -> torch.Tensor: return self.weights(v.shape[1]) @ v
+
+class ConvMixer(ProjectedMixer):
+    "A causal depthwise convolution of the values: a weight per offset and channel over `kernel_size` taps."
+    def __init__(self, d_model: int, kernel_size: int, dilation: int = 1, d_mixer: int | None = None):
+        super().__init__(d_model, d_mixer)
+        self.conv = CausalConv1d(self.d_mixer, self.d_mixer, kernel_size, dilation, groups=self.d_mixer)
+
+    def combine(self, v: torch.Tensor) -> torch.Tensor: return self.conv(v)

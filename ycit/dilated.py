@@ -10,12 +10,12 @@ from dataclasses import dataclass
 import torch
 import torch.nn as nn
 
-from .conv import ConvBlock
+from .conv import ConvBlock, ConvMixer
 from .lm import check_context
 from .train import Rung, TrainConfig
 
 # %% auto #0
-__all__ = ['DILATED_RUNG', 'receptive_field', 'DilatedConfig', 'DilatedConvLM']
+__all__ = ['DILATED_RUNG', 'receptive_field', 'DilatedConfig', 'DilatedConvLM', 'tiling_dilations', 'dilated_mixer']
 
 # %% ../nbs/08_dilated.ipynb #b7ad0fe1
 def receptive_field(kernel_size: int, dilations: tuple[int, ...] | list[int]) -> int:
@@ -64,3 +64,13 @@ DILATED_RUNG = Rung('dilated', '64 chars (k=2, dilations 1..32)',
                     lambda vocab_size, block_size: DilatedConvLM(DilatedConfig(vocab_size=vocab_size, block_size=block_size)),
                     TrainConfig(steps=800, batch_size=16, block_size=128, lr=1e-2, warmup_steps=100, min_lr_frac=0.1,
                                 weight_decay=0.0, grad_clip=1.0, eval_every=200, eval_batches=10, eval_stride=64))
+
+# %% ../nbs/08_dilated.ipynb #764c818c
+def tiling_dilations(kernel_size: int, n_layer: int) -> tuple[int, ...]:
+    "Dilations `1, k, k^2, ...` for `n_layer` layers of kernel `k`: together they reach every offset below `k ** n_layer` once."
+    if kernel_size < 2: raise ValueError(f'dilations tile the context only with kernel_size >= 2, got {kernel_size}')
+    return tuple(kernel_size ** layer for layer in range(n_layer))
+
+def dilated_mixer(d_model: int, kernel_size: int, layer: int, d_mixer: int | None = None) -> ConvMixer:
+    "Chapter 7's `ConvMixer` with the dilation `kernel_size ** layer` of `tiling_dilations`."
+    return ConvMixer(d_model, kernel_size, kernel_size ** layer, d_mixer)

@@ -11,13 +11,13 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .conv import CausalConvLM
+from .conv import CausalConvLM, ProjectedMixer
 from .lm import check_context, check_positive
 from .train import Rung, TrainConfig
 
 # %% auto #0
 __all__ = ['DYNCONV_TRAIN_CONFIG', 'LIGHTCONV_RUNG', 'DYNCONV_RUNG', 'causal_windows', 'window_mask', 'local_conv',
-           'LightweightConv', 'DynamicConv', 'DynConvConfig', 'DynConvBlock', 'DynConvLM']
+           'LightweightConv', 'DynamicConv', 'DynConvConfig', 'DynConvBlock', 'DynConvLM', 'LocalConvMixer']
 
 # %% ../nbs/10_dynconv.ipynb #58d24bdb
 def causal_windows(x: torch.Tensor, # [B, T, C]
@@ -147,3 +147,12 @@ LIGHTCONV_RUNG = Rung('lightconv', '29 chars, softmax kernels',  # 4 lightweight
 DYNCONV_RUNG = Rung('dynconv', '29 chars, input-dependent kernels',  # 4 dynamic layers of window 8
                     lambda vocab_size, block_size: DynConvLM(DynConvConfig(vocab_size=vocab_size, block_size=block_size)),
                     DYNCONV_TRAIN_CONFIG)
+
+# %% ../nbs/10_dynconv.ipynb #d8c9f657
+class LocalConvMixer(ProjectedMixer):
+    "A `LightweightConv` (`dynamic=False`) or `DynamicConv` over the values: `n_heads` softmax kernels of `kernel_size` taps."
+    def __init__(self, d_model: int, n_heads: int, kernel_size: int, dynamic: bool = True, d_mixer: int | None = None):
+        super().__init__(d_model, d_mixer)
+        self.conv = (DynamicConv if dynamic else LightweightConv)(self.d_mixer, n_heads, kernel_size)
+
+    def combine(self, v: torch.Tensor) -> torch.Tensor: return self.conv(v)

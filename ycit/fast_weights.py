@@ -16,7 +16,7 @@ import torch.nn.functional as F
 from .lm import check_context, eval_mode, model_device
 from .sample import check_sampling, row_streams, sample_next
 from .train import Rung, TrainConfig, learning_rate, make_optimizer, train_step
-from .transformer import TRANSFORMER_RUNG, Block, TransformerConfig, attend, make_norm
+from .transformer import TRANSFORMER_RUNG, MixerLM, TransformerConfig, attend
 
 # %% auto #0
 __all__ = ['MIXERS', 'MIXER_CLASSES', 'LINEAR_ATTENTION_RUNG', 'DELTA_RUNG', 'SSM_RUNG', 'elu_features',
@@ -291,27 +291,14 @@ class RecurrentState:
         "Bytes of all the tensors it holds."
         return sum(t.nbytes for layer in self.layers for t in layer.values())
 
-class FastWeightLM(nn.Module):
-    "Chapter 13's Transformer with its attention replaced by a mixer: the same embedding, blocks, norms, MLPs and tied head."
+class FastWeightLM(MixerLM):
+    "Chapter 13's `MixerLM` with a fast-weight mixer (or softmax on the same projections) and a fixed-size decoding state."
+    mixers = {name: (lambda cls: lambda config, layer: cls(config))(cls) for name, cls in MIXER_CLASSES.items()}
+
     def __init__(self, config: FastWeightConfig):
-        super().__init__()
         if not isinstance(config, FastWeightConfig):
             raise TypeError(f'FastWeightLM needs a FastWeightConfig (which names the mixer), got {type(config).__name__}')
-        self.config, self.vocab_size, self.block_size = config, config.vocab_size, config.block_size
-        self.token_embedding = nn.Embedding(config.vocab_size, config.d_model)
-        self.blocks = nn.ModuleList()
-        for _ in range(config.n_layer):
-            block = Block(config)
-            block.attn = MIXER_CLASSES[config.mixer](config)  # the one change
-            self.blocks.append(block)
-        self.norm = make_norm(config) if config.norm_position == 'pre' else nn.Identity()
-        self.head = nn.Linear(config.d_model, config.vocab_size, bias=False)
-        self.head.weight = self.token_embedding.weight  # tied
-        for module in self.modules():  # chapter 13's initialisation; the gates keep their biases
-            if isinstance(module, (nn.Linear, nn.Embedding)): nn.init.normal_(module.weight, std=0.02)
-        for block in self.blocks:
-            for weight in (block.attn.out.weight, block.mlp.down.weight):
-                nn.init.normal_(weight, std=0.02 / math.sqrt(2 * config.n_layer))
+        super().__init__(config)
 
     def initial_state(self, batch_size: int = 1) -> RecurrentState:
         "The state before any token, for `batch_size` sequences, on the model's device and in its dtype."

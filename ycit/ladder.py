@@ -318,15 +318,17 @@ def block_counts(n_targets: int, block: int = BLOCK_CHARS) -> list[int]:
 
 # %% ../nbs/15_ladder.ipynb #e858d38d
 def ngram_bar_record(text: str | None = None, # your own UTF-8 text file (None: Tiny Shakespeare)
-                     orders: Sequence[int] = range(1, 11)) -> dict:
-    "The Kneser-Ney n-gram bar: its order chosen on dev, then counted on all the training text; validation loss and block sums."
+                     orders: Sequence[int] = range(1, 11),
+                     hold_out_dev: bool = False, # count it without the dev split (the text the controlled ladder trains on)
+                    ) -> dict:
+    "The Kneser-Ney n-gram bar: its order chosen on dev, then counted on the training text; validation loss and block sums."
     tune, full = corpus('char', text, dev_frac=DEV_FRAC), corpus('char', text)
     tune_counts = count_ngrams(tune.train.numpy(), max(orders), tune.vocab_size)
     dev = {n: KneserNey(tune_counts, n).cross_entropy(tune.dev.numpy()) for n in orders}
     best = min(dev, key=dev.get)
     held_out = KneserNey(tune_counts, best).cross_entropy(full.valid.numpy())  # what holding out the dev split costs
-    model = KneserNey(count_ngrams(full.train.numpy(), best, full.vocab_size), best)
-    losses = -model.logprobs(full.valid.numpy())[1:]  # targets 1..N-1, as the rungs score them
+    counted, data = (tune_counts, tune) if hold_out_dev else (count_ngrams(full.train.numpy(), best, full.vocab_size), full)
+    losses = -KneserNey(counted, best).logprobs(data.valid.numpy())[1:]  # targets 1..N-1, as the rungs score them
     return {'name': f'{best}-gram (Kneser-Ney)', 'order': best, 'dev_by_order': {str(n): v for n, v in dev.items()},
             'dev_loss': dev[best], 'val_loss_without_dev': held_out, 'val_loss': float(losses.mean()),
             'val_targets': len(losses), 'val_block_sums': block_sums(losses)}

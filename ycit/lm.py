@@ -17,7 +17,8 @@ from torch import nn
 # %% auto #0
 __all__ = ['CONTRACT', 'check_id_range', 'token_ids', 'check_ids_everywhere', 'check_context', 'this_machine', 'check_model',
            'count_params', 'check_positive', 'model_device', 'pick_device', 'eval_mode', 'perturbation_influence',
-           'gradient_influence', 'input_gradient', 'future_leak', 'assert_causal', 'metrics', 'markdown_table']
+           'gradient_influence', 'input_gradient', 'future_leak', 'assert_causal', 'metrics', 'markdown_table',
+           'TokenMixer', 'mixer_leak', 'check_causal_mixer']
 
 # %% ../nbs/01_lm.ipynb #f0fc63aa
 def check_id_range(ids: np.ndarray | torch.Tensor, vocab_size: int, what: str = 'token'):
@@ -228,3 +229,37 @@ def markdown_table(rows: Sequence[dict], # one dict per row
              '|' + '|'.join('---:' if n else '---' for n in numeric) + '|']
     lines += ['| ' + ' | '.join(cell(r.get(k), spec) for k, _, spec in columns) + ' |' for r in rows]
     return '\n'.join(lines)
+
+# %% ../nbs/01_lm.ipynb #f6a14e3d
+class TokenMixer(nn.Module):
+    "A token mixer: `[B, T, d_model]` in, the same shape out, output t a function of inputs 0..t; subclasses write `mix`."
+    def forward(self, x: torch.Tensor, *block_context, **options) -> torch.Tensor:
+        "Mix `x`; what a block passes besides the stream (RoPE tables, a cache) is for mixers that need it, ignored here."
+        return self.mix(x)
+
+    def mix(self, x: torch.Tensor) -> torch.Tensor:
+        "`[B, T, d_model]` -> `[B, T, d_model]`, causally."
+        raise NotImplementedError
+
+@torch.no_grad()
+def mixer_leak(mixer: nn.Module, d_model: int, T: int = 32, seed: int = 0,
+               context: tuple = (), # what the block passes besides the stream (e.g. RoPE tables), if the mixer needs it
+              ) -> float:
+    "Largest change of any output at or before t when only the inputs after t change (0 for a causal mixer)."
+    gen = torch.Generator().manual_seed(seed)
+    x = torch.randn(2, T, d_model, generator=gen)
+    with eval_mode(mixer):
+        y, leak = mixer(x, *context), 0.0
+        for t in sorted({0, T // 3, T // 2, T - 2}):
+            changed = x.clone()
+            changed[:, t + 1:] = torch.randn(2, T - t - 1, d_model, generator=gen)
+            leak = max(leak, (mixer(changed, *context)[:, :t + 1] - y[:, :t + 1]).abs().max().item())
+    return leak
+
+def check_causal_mixer(mixer: nn.Module, d_model: int, T: int = 32, name: str | None = None, tol: float = 1e-5,
+                       context: tuple = ()): # what the block passes besides the stream, if the mixer needs it
+    "Raise `ValueError` if `mixer`'s output at some position t depends on an input after t."
+    leak = mixer_leak(mixer, d_model, T, context=context)
+    if leak > tol:
+        raise ValueError(f"mixer {name or type(mixer).__name__}: its output at position t depends on a later input "
+                         f"(changing inputs after t moved outputs up to t by {leak:.3g}); a token mixer must be causal")

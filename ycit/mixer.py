@@ -13,12 +13,13 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from .lm import check_context, check_positive, eval_mode, model_device
+from .conv import ProjectedMixer
 from .tokenise import CharTokenizer, TokenData
 from .train import Rung, TrainConfig
 
 # %% auto #0
 __all__ = ['MIXER_RUNG', 'CausalTokenMixing', 'MixerConfig', 'ChannelMLP', 'MixerBlock', 'Mixer', 'block_grad_norms',
-           'mixing_row', 'copy_task', 'copy_data', 'copy_loss']
+           'mixing_row', 'copy_task', 'copy_data', 'copy_loss', 'MatrixMixer']
 
 # %% ../nbs/09_mixer.ipynb #d5ad6e5b
 class CausalTokenMixing(nn.Module):
@@ -163,3 +164,12 @@ def copy_loss(model: nn.Module, tokens: torch.Tensor, is_copy: torch.Tensor, # a
     losses = F.cross_entropy(logits.transpose(1, 2), tokens[index + 1], reduction='none')
     keep = is_copy[index + 1] & (torch.arange(block_size) >= skip)
     return losses[keep].mean().item()
+
+# %% ../nbs/09_mixer.ipynb #4358dd76
+class MatrixMixer(ProjectedMixer):
+    "`CausalTokenMixing`'s learned `[T, T]` lower-triangular matrix (one matrix, shared by the channels) over the values."
+    def __init__(self, d_model: int, block_size: int, d_mixer: int | None = None):
+        super().__init__(d_model, d_mixer)
+        self.tokens = CausalTokenMixing(block_size)
+
+    def combine(self, v: torch.Tensor) -> torch.Tensor: return self.tokens(v)

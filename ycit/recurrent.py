@@ -11,12 +11,12 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .lm import check_context, check_positive, eval_mode, model_device
+from .lm import TokenMixer, check_context, check_positive, eval_mode, model_device
 from .train import Rung, TrainConfig
 
 # %% auto #0
 __all__ = ['RECURRENT_CELLS', 'RECURRENT_TRAIN_CONFIG', 'RNN_RUNG', 'GRU_RUNG', 'ElmanRNN', 'RecurrentConfig', 'RecurrentLM',
-           'RecallTask']
+           'RecallTask', 'RecurrentMixer']
 
 # %% ../nbs/08a_recurrent.ipynb #3d3d2dcd
 class ElmanRNN(nn.Module):
@@ -126,3 +126,15 @@ class RecallTask:
         x, y = self.batch(n_examples, n_distractors, torch.Generator().manual_seed(seed))
         with eval_mode(model): logits = model(x.to(model_device(model)))[:, -1, :self.n_values]
         return (logits.argmax(-1).cpu() == y).float().mean().item()
+
+# %% ../nbs/08a_recurrent.ipynb #00389aec
+class RecurrentMixer(TokenMixer):
+    "An Elman (`nn.RNN`, tanh) or GRU layer of state width `d_mixer` over the stream, its states projected back to `d_model`."
+    def __init__(self, d_model: int, cell: str = 'elman', d_mixer: int | None = None):
+        super().__init__()
+        if cell not in RECURRENT_CELLS: raise ValueError(f'cell must be one of {RECURRENT_CELLS}, got {cell!r}')
+        self.d_mixer = d_mixer or d_model
+        self.rnn = (nn.RNN if cell == 'elman' else nn.GRU)(d_model, self.d_mixer, batch_first=True)
+        self.out = nn.Linear(self.d_mixer, d_model, bias=False)
+
+    def mix(self, x: torch.Tensor) -> torch.Tensor: return self.out(self.rnn(x)[0])

@@ -377,6 +377,7 @@ def train(model: nn.Module, data: TokenData, cfg: TrainConfig | None = None,
           progress: bool | None = None, # a tqdm progress bar with the running loss (None: only in a terminal)
           callback: Callable[[int, torch.Tensor], None] | None = None, # called after every step with (step, loss)
           parallel=None, # this process's share of a data-parallel run (`ycit.distributed.DataParallel`); None: one process
+          monitor: Callable[[nn.Module, int, bool], bool] | None = None, # after each estimate: (model, tokens seen, last?) -> stop now?
          ) -> Result:
     "Train `model` on `data` under `cfg` and score it on the whole validation stream."
     cfg = cfg or TrainConfig()
@@ -416,8 +417,9 @@ def train(model: nn.Module, data: TokenData, cfg: TrainConfig | None = None,
                                  'val_loss': _mean_loss(model, fixed['valid'], device),
                                  'lr': lr, 'seconds': state['seconds']})
 
+    stopped = False  # set when `monitor` ends the run before its budget (early stopping)
     def out_of_budget():
-        return state['step'] >= cfg.steps or (cfg.max_seconds is not None and state['step_seconds'] >= cfg.max_seconds)
+        return stopped or state['step'] >= cfg.steps or (cfg.max_seconds is not None and state['step_seconds'] >= cfg.max_seconds)
 
     saved_step = state['step'] if ckpt_path is not None and Path(ckpt_path).exists() else -1
     by_time = cfg.max_seconds is not None  # a time budget: the bar counts seconds of training
@@ -465,7 +467,9 @@ def train(model: nn.Module, data: TokenData, cfg: TrainConfig | None = None,
                                                      'try a lower lr or check the model')
                         bar.set_postfix(loss=f'{value:.4f}', lr=f'{lr:.2e}', refresh=False)
                 started = time.perf_counter()
-                if state['step'] % cfg.eval_every == 0 or out_of_budget(): estimate(lr)
+                if state['step'] % cfg.eval_every == 0 or out_of_budget():
+                    estimate(lr)
+                    if monitor is not None: stopped = monitor(model, state['tokens_seen'], out_of_budget())
                 if ckpt_path is not None and (state['step'] % cfg.ckpt_every == 0 or out_of_budget()): saved_step = save()
                 state['seconds'] += time.perf_counter() - started
                 if callback is not None: callback(state['step'], loss)

@@ -15,14 +15,21 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .lm import check_context, check_positive
-from .position import apply_rope, rope_cache
+from .attention import AttentionMixer, CausalSelfAttention
+from .conv import BagOfWordsMixer, ConvMixer, NoMixing, PositionalMixer
+from .dilated import dilated_mixer
+from .dynconv import LocalConvMixer
+from .lm import check_context, check_positive, count_params
+from .mixer import MatrixMixer
+from .position import RoPESelfAttention, apply_rope, rope_cache
+from .recurrent import RecurrentMixer
 from .train import Rung, TrainConfig
 
 # %% auto #0
-__all__ = ['TRANSFORMER_RUNG', 'TRANSFORMER_LARGE_RUNG', 'TRANSFORMER_RECORD_RUNG', 'TransformerConfig', 'attention_weights',
-           'attend', 'KVCache', 'fused_ops', 'rotate_qk', 'MultiHeadAttention', 'MLP', 'RMSNorm', 'make_norm', 'Block',
-           'Transformer', 'attention_maps', 'head_profile', 'transformer_rung', 'transformer_large_rung']
+__all__ = ['TRANSFORMER_RUNG', 'TRANSFORMER_LARGE_RUNG', 'TRANSFORMER_RECORD_RUNG', 'TOKEN_MIXERS', 'TransformerConfig',
+           'attention_weights', 'attend', 'KVCache', 'fused_ops', 'rotate_qk', 'MultiHeadAttention', 'MLP', 'RMSNorm',
+           'make_norm', 'Block', 'Transformer', 'attention_maps', 'head_profile', 'transformer_rung',
+           'transformer_large_rung', 'MixerLMConfig', 'MixerLM']
 
 # %% ../nbs/13_transformer.ipynb #444b0cec
 @dataclass
@@ -367,3 +374,63 @@ TRANSFORMER_RECORD_RUNG = dataclasses.replace(  # dropout chosen on dev in chapt
     transformer_large_rung(0.1, 'transformer-record'),
     config=dataclasses.replace(TRANSFORMER_LARGE_RUNG.config, steps=10**9, max_seconds=3600.0, seed=0, eval_every=500,
                                ckpt_every=500))
+
+# %% ../nbs/13_transformer.ipynb #6d7fcbe9
+@dataclass
+class MixerLMConfig(TransformerConfig):
+    "`TransformerConfig` plus the token mixer of every block and the mixers' own settings."
+    mixer: str = 'attention' # a key of `TOKEN_MIXERS` (of the model class's `mixers`)
+    kernel_size: int = 4 # taps of the convolution mixers
+    d_mixer: int | None = None # the mixer's own width (values, or a recurrent state); None: d_model
+
+TOKEN_MIXERS = {  # name -> (config, layer) -> mixer, in the order the chapters invent them
+    'none': lambda c, layer: NoMixing(),                                                      # chapter 7
+    'bow': lambda c, layer: BagOfWordsMixer(c.d_model, c.d_mixer),                            # chapter 7
+    'positional': lambda c, layer: PositionalMixer(c.d_model, c.block_size, c.d_mixer),       # chapter 7
+    'conv': lambda c, layer: ConvMixer(c.d_model, c.kernel_size, 1, c.d_mixer),               # chapter 7
+    'dilated': lambda c, layer: dilated_mixer(c.d_model, c.kernel_size, layer, c.d_mixer),    # chapter 8
+    'elman': lambda c, layer: RecurrentMixer(c.d_model, 'elman', c.d_mixer),                  # chapter 8a
+    'gru': lambda c, layer: RecurrentMixer(c.d_model, 'gru', c.d_mixer),                      # chapter 8a
+    'mixer': lambda c, layer: MatrixMixer(c.d_model, c.block_size, c.d_mixer),                # chapter 9
+    'lightconv': lambda c, layer: LocalConvMixer(c.d_model, c.n_head, c.kernel_size, False, c.d_mixer),  # chapter 10
+    'dynconv': lambda c, layer: LocalConvMixer(c.d_model, c.n_head, c.kernel_size, True, c.d_mixer),     # chapter 10
+    'soft-attention': lambda c, layer: AttentionMixer(CausalSelfAttention(c.d_model)),         # chapter 11
+    'rope-head': lambda c, layer: AttentionMixer(RoPESelfAttention(c.d_model, c.block_size, c.rope_base)),  # chapter 12
+    'attention': lambda c, layer: MultiHeadAttention(c),                                      # this chapter
+}
+
+class MixerLM(nn.Module):
+    "This chapter's model with `config.mixer` in every block instead of multi-head attention; all else the same."
+    mixers = TOKEN_MIXERS
+
+    def __init__(self, config: MixerLMConfig):
+        super().__init__()
+        if getattr(config, 'mixer', None) not in self.mixers:
+            raise ValueError(f"unknown mixer {getattr(config, 'mixer', None)!r}; {type(self).__name__} knows {list(self.mixers)}")
+        self.config, self.vocab_size, self.block_size = config, config.vocab_size, config.block_size
+        self.token_embedding = nn.Embedding(config.vocab_size, config.d_model)
+        self.blocks = nn.ModuleList()
+        for layer in range(config.n_layer):
+            block = Block(config)
+            block.attn = self.mixers[config.mixer](config, layer)  # the one change
+            self.blocks.append(block)
+        self.norm = make_norm(config) if config.norm_position == 'pre' else nn.Identity()
+        self.head = nn.Linear(config.d_model, config.vocab_size, bias=False)
+        self.head.weight = self.token_embedding.weight  # tied
+        cos, sin = rope_cache(config.block_size, config.d_head, config.rope_base)
+        self.register_buffer('cos', cos, persistent=False)
+        self.register_buffer('sin', sin, persistent=False)
+        for module in self.modules():  # the Transformer's initialisation; biases (gates, steps) keep the mixer's own
+            if isinstance(module, (nn.Linear, nn.Embedding)): nn.init.normal_(module.weight, std=0.02)
+        for block in self.blocks:  # the projections that write into the residual stream start smaller with depth
+            writers = [m for name, m in block.attn.named_modules() if name.split('.')[-1] == 'out'] + [block.mlp.down]
+            for module in writers: nn.init.normal_(module.weight, std=0.02 / math.sqrt(2 * config.n_layer))
+
+    def forward(self, idx: torch.Tensor, # [B, T] token ids
+               ) -> torch.Tensor:
+        "Logits `[B, T, vocab_size]` for the token after each position."
+        check_context(idx, self.block_size, self.vocab_size)
+        T = idx.shape[1]
+        x = self.token_embedding(idx)
+        for block in self.blocks: x = block(x, self.cos[:T], self.sin[:T])
+        return self.head(self.norm(x))
