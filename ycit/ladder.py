@@ -46,12 +46,13 @@ from .transformer import TRANSFORMER_LARGE_RUNG, TRANSFORMER_RECORD_RUNG, TRANSF
 # %% auto #0
 __all__ = ['LADDER', 'RUNGS', 'SAMPLE_PROMPT', 'LADDER_COLUMNS', 'PROTOCOL_VERSION', 'LR_GRID', 'BUDGETS', 'HEADLINE_TOKENS',
            'PROTOCOL_BATCH', 'PROTOCOL_BLOCK', 'INIT_SEED', 'BLOCK_CHARS', 'MAX_EXTENSIONS', 'WORD', 'RUNG_COLORS',
-           'QUICK_TOKENS', 'DEFAULT_TOKENS', 'ycit_ladder_script', 'with_budget', 'sample_prompt', 'LadderRun',
-           'run_ladder', 'ngram_rows', 'result_rows', 'ladder_markdown', 'plot_ladder', 'write_atomic', 'write_ladder',
-           'neighbour_lr', 'RunKey', 'protocol_config', 'window_offsets', 'copyable', 'word_interior', 'block_sums',
-           'score_run', 'paired_bootstrap', 'block_counts', 'ngram_bar_record', 'run_key', 'pinned_pool', 'chosen_lrs',
-           'sweep_of', 'run_protocol', 'in_context_score', 'protocol_summary', 'format_interval', 'protocol_markdown',
-           'rung_style', 'plot_tokens', 'position_bins', 'plot_positions', 'ycit_ladder', 'protocol_compare']
+           'QUICK_TOKENS', 'DEFAULT_TOKENS', 'QUICK_NOTE', 'ycit_ladder_script', 'with_budget', 'sample_prompt',
+           'LadderRun', 'run_ladder', 'ngram_rows', 'result_rows', 'ladder_markdown', 'plot_ladder', 'write_atomic',
+           'write_ladder', 'neighbour_lr', 'RunKey', 'protocol_config', 'window_offsets', 'copyable', 'word_interior',
+           'block_sums', 'score_run', 'paired_bootstrap', 'block_counts', 'ngram_bar_record', 'run_key', 'pinned_pool',
+           'chosen_lrs', 'sweep_of', 'run_protocol', 'in_context_score', 'protocol_summary', 'format_interval',
+           'protocol_markdown', 'rung_style', 'plot_tokens', 'position_bins', 'plot_positions', 'ycit_ladder',
+           'protocol_compare']
 
 # %% ../nbs/15_ladder.ipynb #433a25b0
 LADDER = (BIGRAM_RUNG, NPLM_RUNG, BOW_RUNG, POSITIONAL_RUNG, CONV_RUNG, DILATED_RUNG, RNN_RUNG, GRU_RUNG, MIXER_RUNG,
@@ -661,6 +662,9 @@ def plot_positions(summary: dict, path: str | Path | None = None):
 # %% ../nbs/15_ladder.ipynb #5da40759
 QUICK_TOKENS = 50_000      # per rung, for --quick
 DEFAULT_TOKENS = 1_000_000 # per rung, the README's table
+QUICK_NOTE = ('A smoke run, not a comparison: --quick trains each rung on 50,000 tokens and scores it coarsely, '
+              'which shows that every rung runs but cannot rank them. The fair ladder and its ranking are '
+              'chapter 15 of the book (nbs/15_ladder.ipynb; `ycit_ladder --protocol` runs it).')
 
 @call_parse
 def ycit_ladder(rungs: str = None, # comma-separated rung names (default: every rung of the ladder, without the extras)
@@ -705,6 +709,9 @@ def ycit_ladder(rungs: str = None, # comma-separated rung names (default: every 
     run = run_ladder(names, tokens=tokens, seconds=seconds, data=data, device=device, coarse_eval=quick,
                      save_dir=out if save else None, compile=compile)
     rows = write_ladder(run, out, command=command, text=text)
+    if quick:  # the table says what it is, on screen and at the head of its file
+        print(QUICK_NOTE + '\n')
+        write_atomic(Path(out)/'results.md', f'**{QUICK_NOTE}**\n\n' + (Path(out)/'results.md').read_text())
     print(ladder_markdown(rows))
     print(f'\n{len(run.results)} rungs in {time.perf_counter() - started:.0f} s; '
           f'wrote {out}/results.json, results.md, samples.md, ladder.png')
