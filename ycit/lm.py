@@ -18,7 +18,7 @@ from torch import nn
 __all__ = ['CONTRACT', 'check_id_range', 'token_ids', 'check_ids_everywhere', 'check_context', 'this_machine', 'check_model',
            'count_params', 'check_positive', 'model_device', 'pick_device', 'eval_mode', 'perturbation_influence',
            'gradient_influence', 'input_gradient', 'future_leak', 'assert_causal', 'metrics', 'markdown_table',
-           'TokenMixer', 'mixer_leak', 'check_causal_mixer']
+           'markdown_parts', 'show_markdown', 'TokenMixer', 'mixer_leak', 'check_causal_mixer']
 
 # %% ../nbs/01_lm.ipynb #f0fc63aa
 def check_id_range(ids: np.ndarray | torch.Tensor, vocab_size: int, what: str = 'token'):
@@ -229,6 +229,28 @@ def markdown_table(rows: Sequence[dict], # one dict per row
              '|' + '|'.join('---:' if n else '---' for n in numeric) + '|']
     lines += ['| ' + ' | '.join(cell(r.get(k), spec) for k, _, spec in columns) + ' |' for r in rows]
     return '\n'.join(lines)
+
+# %% ../nbs/01_lm.ipynb #9d4f3a61
+def markdown_parts(text: str) -> list[tuple[str, str]]:
+    "`text` cut into its pipe tables and the runs of other lines between them, in order: `('table', ...)` or `('text', ...)`."
+    lines, parts, start, i = text.splitlines(), [], 0, 0
+    def is_rule(line): return '|' in line and '-' in line and not set(line.replace(' ', '')) - set('|-:')
+    while i < len(lines):
+        if lines[i].lstrip().startswith('|') and i + 1 < len(lines) and is_rule(lines[i + 1]):  # a header, then |---|
+            end = i + 2
+            while end < len(lines) and lines[end].lstrip().startswith('|'): end += 1
+            parts += [('text', '\n'.join(lines[start:i]).strip('\n')), ('table', '\n'.join(lines[i:end]))]
+            start = i = end
+        else: i += 1
+    parts.append(('text', '\n'.join(lines[start:]).strip('\n')))
+    return [(kind, part) for kind, part in parts if part.strip()]
+
+def show_markdown(text: str) -> None:
+    "Show `text` in a notebook as a reader should see it: its pipe tables displayed as Markdown, the lines around them printed."
+    from IPython.display import Markdown, display  # only a notebook calls this: the library itself does not need IPython
+    for kind, part in markdown_parts(text):
+        if kind == 'table': display(Markdown(part))
+        else: print(part)
 
 # %% ../nbs/01_lm.ipynb #f6a14e3d
 class TokenMixer(nn.Module):
