@@ -42,8 +42,9 @@ def render(nb_path: Path) -> str:
         if 'hide_output' in flags: continue
         parts += [md for md in map(output_markdown, cell.get('outputs', [])) if md]
     body = '\n\n'.join(p for p in parts if p)
-    # images are referenced relative to nbs/ in the notebook; README.md sits one folder up
+    # images and links to chapters are relative to nbs/ in the notebook; README.md sits one folder up
     body = re.sub(r'(!\[[^\]]*\]\()(?!https?://|/)([^)]+\))', r'\1nbs/\2', body)
+    body = re.sub(r'((?<!!)\[[^\]]*\]\()(?![a-z]+:|/|#)([^)\s]+\.ipynb(?:#[^)\s]*)?\))', r'\1nbs/\2', body)
     # Quarto front matter ("# Title" then "> summary") renders the same in GitHub markdown.
     return f'<!-- WARNING: generated from nbs/index.ipynb by tools/make_readme.py; edit the notebook. -->\n\n{body}\n'
 
