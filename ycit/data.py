@@ -11,15 +11,17 @@ import re
 import tempfile
 import urllib.error
 import urllib.request
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Iterator
 
 # %% auto #0
 __all__ = ['SHAKESPEARE_URL', 'SHAKESPEARE_SHA256', 'SHAKESPEARE_FILE', 'DATA_ENV', 'CACHE_ENV', 'DEV_FRAC', 'WORD_PATTERN',
-           'sha256_file', 'verify_file', 'download', 'cache_dir', 'shakespeare_path', 'read_text', 'load_shakespeare',
-           'corpus_path', 'load_corpus', 'Split', 'split_text', 'corpus_split', 'shakespeare_split', 'split_words',
-           'shakespeare_word_split']
+           'sha256_file', 'verify_file', 'atomic_file', 'write_atomic', 'download', 'cache_dir', 'shakespeare_path',
+           'read_text', 'load_shakespeare', 'corpus_path', 'load_corpus', 'Split', 'split_text', 'corpus_split',
+           'shakespeare_split', 'split_words', 'shakespeare_word_split']
 
 # %% ../nbs/00_data.ipynb #cd88adb8
 SHAKESPEARE_URL = 'https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/input.txt'
@@ -48,19 +50,37 @@ def verify_file(path: str | os.PathLike, sha256: str) -> Path:
     return path
 
 # %% ../nbs/00_data.ipynb #8d1fc4f9
-def download(url: str, dest: str | os.PathLike, sha256: str, timeout: float = 60) -> Path:
-    "Download `url` to `dest` atomically, keeping it only if its sha256 is `sha256`."
-    dest = Path(dest)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=dest.name + '.', suffix='.part')
+@contextmanager
+def atomic_file(path: str | os.PathLike, mode: str = 'w', # 'w' for text, 'wb' for bytes
+               ) -> Iterator:
+    "A file to write `path` through: it appears under its name only if the `with` block finishes (a crash leaves the old file or none)."
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + '.', suffix='.part')
     try:
-        with os.fdopen(fd, 'wb') as out, urllib.request.urlopen(url, timeout=timeout) as response:
-            for block in iter(lambda: response.read(1 << 20), b''): out.write(block)
-        verify_file(tmp, sha256)
-        os.replace(tmp, dest)
+        with os.fdopen(fd, mode, **({} if 'b' in mode else {'encoding': 'utf-8'})) as f:
+            yield f
+            f.flush(); os.fsync(f.fileno())
+        os.replace(tmp, path)
     finally:
         if os.path.exists(tmp): os.remove(tmp)
-    return dest
+
+def write_atomic(path: str | os.PathLike, text: str) -> Path:
+    "Write `text` to `path` through `atomic_file`: the old file or the new one, never half of one."
+    with atomic_file(path) as f: f.write(text)
+    return Path(path)
+
+def download(url: str, dest: str | os.PathLike, sha256: str, timeout: float = 60) -> Path:
+    "Download `url` to `dest` atomically, keeping it only if its sha256 is `sha256`."
+    with atomic_file(dest, 'wb') as out, urllib.request.urlopen(url, timeout=timeout) as response:
+        digest = hashlib.sha256()
+        for block in iter(lambda: response.read(1 << 20), b''):
+            out.write(block); digest.update(block)
+        if digest.hexdigest() != sha256:
+            raise ValueError(f'{url} has sha256 {digest.hexdigest()} but {sha256} was expected: the download is corrupt, '
+                             'truncated or a different text. Try again, or point $YCIT_DATA at a good copy.')
+    return Path(dest)
+
 
 # %% ../nbs/00_data.ipynb #08988283
 def cache_dir() -> Path:

@@ -8,51 +8,37 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
-import os
 import platform
-import re
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Sequence
 
-import numpy as np
 import torch
 from fastcore.script import call_parse
-from torch import nn
-from tqdm import tqdm
 
 from .attention import SOFT_ATTENTION_RUNG
 from .cli import console_script
 from .conv import BOW_RUNG, CONV_RUNG, POSITIONAL_RUNG
-from .data import DEV_FRAC
+from .data import write_atomic
 from .dilated import DILATED_RUNG
 from .dynconv import DYNCONV_RUNG, LIGHTCONV_RUNG
 from .fast_weights import DELTA_RUNG, LINEAR_ATTENTION_RUNG, SSM_RUNG
 from .lm import markdown_table, metrics
 from .mixer import MIXER_RUNG
-from .ngram import KneserNey, count_ngrams, ngram_bar
+from .ngram import ngram_bar
 from .nplm import NPLM_RUNG
 from .position import ROPE_ATTENTION_RUNG
 from .recurrent import GRU_RUNG, RNN_RUNG
 from .sample import generate
 from .tokenise import TokenData, corpus
-from .train import (BIGRAM_RUNG, Result, Rung, TrainConfig, save_checkpoint, show_progress, sliding_windows,
-                        token_losses, train)
+from .train import BIGRAM_RUNG, Result, Rung, TrainConfig, save_checkpoint, train
 from .transformer import TRANSFORMER_LARGE_RUNG, TRANSFORMER_RECORD_RUNG, TRANSFORMER_RUNG
 
 # %% auto #0
-__all__ = ['LADDER', 'RUNGS', 'SAMPLE_PROMPT', 'LADDER_COLUMNS', 'PROTOCOL_VERSION', 'LR_GRID', 'BUDGETS', 'HEADLINE_TOKENS',
-           'PROTOCOL_BATCH', 'PROTOCOL_BLOCK', 'INIT_SEED', 'BLOCK_CHARS', 'MAX_EXTENSIONS', 'WORD', 'RUNG_COLORS',
-           'QUICK_TOKENS', 'DEFAULT_TOKENS', 'QUICK_NOTE', 'ycit_ladder_script', 'with_budget', 'sample_prompt',
-           'LadderRun', 'run_ladder', 'ngram_rows', 'result_rows', 'ladder_markdown', 'plot_ladder', 'write_atomic',
-           'write_ladder', 'neighbour_lr', 'RunKey', 'protocol_config', 'window_offsets', 'copyable', 'word_interior',
-           'block_sums', 'score_run', 'paired_bootstrap', 'block_counts', 'ngram_bar_record', 'run_key', 'pinned_pool',
-           'chosen_lrs', 'sweep_of', 'run_protocol', 'in_context_score', 'protocol_summary', 'format_interval',
-           'protocol_markdown', 'rung_style', 'plot_tokens', 'position_bins', 'plot_positions', 'ycit_ladder',
-           'protocol_compare']
+__all__ = ['LADDER', 'RUNGS', 'SAMPLE_PROMPT', 'LADDER_COLUMNS', 'QUICK_TOKENS', 'DEFAULT_TOKENS', 'QUICK_NOTE',
+           'ycit_ladder_script', 'with_budget', 'sample_prompt', 'LadderRun', 'run_ladder', 'ngram_rows', 'result_rows',
+           'ladder_markdown', 'plot_ladder', 'write_ladder', 'ycit_ladder']
 
 # %% ../nbs/15_ladder.ipynb #433a25b0
 LADDER = (BIGRAM_RUNG, NPLM_RUNG, BOW_RUNG, POSITIONAL_RUNG, CONV_RUNG, DILATED_RUNG, RNN_RUNG, GRU_RUNG, MIXER_RUNG,
@@ -173,14 +159,6 @@ def plot_ladder(rows: Sequence[dict], path: str | Path | None = None, # write a 
     return fig
 
 # %% ../nbs/15_ladder.ipynb #c59f6e4a
-def write_atomic(path: str | Path, text: str) -> Path:
-    "Write `text` to `path` so that a crash leaves the old file or the new one, never half of one (a rename)."
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + '.tmp')
-    tmp.write_text(text)
-    os.replace(tmp, path)
-    return path
-
 def write_ladder(run: LadderRun, out: str | Path, # output folder
                  command: str = '', # how the results were produced, written next to the table
                  ngram_orders: Sequence[int] = (2, 4, 7),
@@ -199,472 +177,12 @@ def write_ladder(run: LadderRun, out: str | Path, # output folder
     plt.close(plot_ladder(rows, out/'ladder.png'))  # written to the file, not left open (or shown in a notebook)
     return rows
 
-# %% ../nbs/15_ladder.ipynb #4fe87fd3
-PROTOCOL_VERSION = 'fair-ladder-1'
-LR_GRID = (1e-3, 3e-3, 1e-2, 3e-2)  # log-spaced learning rates, the same for every rung
-BUDGETS = (250_000, 1_000_000, 4_000_000)  # training tokens
-HEADLINE_TOKENS = 1_000_000  # the budget the learning rate is chosen at and the headline table reports
-PROTOCOL_BATCH, PROTOCOL_BLOCK = 32, 128  # every rung: 32 windows of 128 characters per step
-INIT_SEED = 1000  # seed s initialises the weights from torch seed INIT_SEED + s (the batches use seed s)
-BLOCK_CHARS = 1000  # bootstrap block: contiguous validation characters resampled together
-MAX_EXTENSIONS = 2  # a sweep whose best rate is at an end of the grid grows one step that way, at most this often
-
-def neighbour_lr(lr: float, up: bool) -> float:
-    "The next rate of the 1-3-10 log grid above (or below) `lr`: 3e-2 -> 0.1, 1e-3 -> 3e-4."
-    exponent = math.floor(math.log10(lr) + 1e-9)
-    small = lr / 10 ** exponent < 2  # a 1 (not a 3) in front
-    return float(f'{lr * ((3 if small else 10 / 3) if up else (0.3 if small else 1 / 3)):.3g}')
-
-@dataclass(frozen=True)
-class RunKey:
-    "One run of the protocol: a rung, a budget (training tokens or seconds), a learning rate, a seed, and its job."
-    rung: str
-    budget: str # 'tokens' or 'seconds'
-    amount: float # how many tokens or seconds
-    lr: float
-    seed: int
-    fit: str = 'report' # 'tune': trained without the dev split, scored on it; 'report': trained on all the training text
-
-    @property
-    def file(self) -> str:
-        "The record's file name."
-        return f'{self.rung}__{self.fit}__{self.budget}{self.amount:g}__lr{self.lr:g}__s{self.seed}.json'
-
-def protocol_config(rung: Rung, key: RunKey) -> TrainConfig:
-    "The rung's training config under the protocol's shared rules (only weight decay and dropout stay the chapter's)."
-    cfg = dataclasses.replace(rung.config, batch_size=PROTOCOL_BATCH, block_size=PROTOCOL_BLOCK, lr=key.lr,
-                              warmup_steps=100, min_lr_frac=0.1, grad_clip=1.0, eval_stride=PROTOCOL_BLOCK // 2,
-                              eval_every=250, eval_batches=10, seed=key.seed)
-    if key.budget == 'tokens': return with_budget(cfg, tokens=int(key.amount))
-    if key.budget == 'seconds': return with_budget(cfg, seconds=key.amount)
-    raise ValueError(f"a budget is 'tokens' or 'seconds', got {key.budget!r}")
-
-# %% ../nbs/15_ladder.ipynb #50d5c6a4
-WORD = re.compile(r'[A-Za-z]+')
-
-def window_offsets(n_tokens: int, block_size: int, stride: int | None = None) -> torch.Tensor:
-    "For each target `token_losses` scores (in its order), its position in the window that scored it (0 = one token of context)."
-    starts, first = sliding_windows(n_tokens, block_size, stride)
-    length = min(block_size, n_tokens - 1)
-    offsets = torch.arange(length).repeat(len(starts))
-    return offsets[offsets >= first.repeat_interleave(length)]
-
-def copyable(text: str, block_size: int) -> np.ndarray:
-    "For each target of non-overlapping windows of `text` (`token_losses` order): is it inside a word that the window already holds?"
-    starts, first = sliding_windows(len(text), block_size, block_size)
-    words = [(m.start(), m.end(), m.group()) for m in WORD.finditer(text)]
-    word_starts = np.array([w[0] for w in words])
-    marks = np.zeros(len(text), dtype=bool)  # per target index, for the window that scores it
-    scored_from = (starts + first + 1).tolist()
-    ends = (starts + min(block_size, len(text) - 1)).tolist()
-    for s, lo, hi in zip(starts.tolist(), scored_from, ends):
-        seen = set()
-        for i in range(np.searchsorted(word_starts, s), len(words)):
-            w0, w1, word = words[i]
-            if w0 > hi: break
-            if w0 > s and word in seen: marks[max(w0 + 1, lo):min(w1, hi + 1)] = True  # after its first letter
-            if w0 >= s: seen.add(word)
-    return marks[1:]  # targets 1 .. N-1
-
-def word_interior(text: str) -> np.ndarray:
-    "For each target 1..N-1 of `text`: is it a letter of a word after the word's first letter (copyable or not)?"
-    marks = np.zeros(len(text), dtype=bool)
-    for m in WORD.finditer(text): marks[m.start() + 1:m.end()] = True
-    return marks[1:]
-
-# %% ../nbs/15_ladder.ipynb #2fc14d7c
-def block_sums(losses: torch.Tensor | np.ndarray, block: int = BLOCK_CHARS) -> list[float]:
-    "Sums of `losses` over consecutive blocks of `block` (the last block may be shorter)."
-    losses = np.asarray(losses, dtype=np.float64)
-    return np.add.reduceat(losses, np.arange(0, len(losses), block)).tolist()
-
-def score_run(model: nn.Module, data: TokenData, block_size: int = PROTOCOL_BLOCK) -> dict:
-    "What the protocol keeps of a trained model: validation block sums, loss by window position, copyable/other split."
-    full = token_losses(model, data.valid, block_size, block_size // 2)
-    coarse = token_losses(model, data.valid, block_size, block_size).numpy()
-    offsets = window_offsets(len(data.valid), block_size, block_size).numpy()
-    copy = _copyable(data)
-    spelled = word_interior(data.tokenizer.decode(data.valid.numpy())) & ~copy  # inside a word, but nothing to copy
-    position = np.bincount(offsets, weights=coarse, minlength=block_size) / np.bincount(offsets, minlength=block_size)
-    return {'val_block_sums': block_sums(full), 'position_loss': position.tolist(),
-            'copyable_loss': float(coarse[copy].mean()), 'other_loss': float(coarse[~copy].mean()),
-            'copyable_share': float(copy.mean()), 'interior_loss': float(coarse[spelled].mean())}
-
-@lru_cache(maxsize=4)
-def _copyable_cached(data: TokenData, block_size: int) -> np.ndarray:
-    return copyable(data.tokenizer.decode(data.valid.numpy()), block_size)
-
-def _copyable(data: TokenData, block_size: int = PROTOCOL_BLOCK) -> np.ndarray:
-    "The copyable mask of `data`'s validation text (cached per corpus object); only for character tokenisers."
-    if data.tokens_per_char != 1.0: raise ValueError('the copyable split is defined for character-level corpora only')
-    return _copyable_cached(data, block_size)
-
-# %% ../nbs/15_ladder.ipynb #5a0df72a
-def paired_bootstrap(a: Sequence[float], b: Sequence[float], # per-block loss sums of two models on the same characters
-                     counts: Sequence[int], # characters per block
-                     n_boot: int = 10_000, seed: int = 0) -> dict:
-    "Mean difference per character a - b and its 95% interval from a bootstrap over whole blocks."
-    a, b, counts = (np.asarray(v, dtype=np.float64) for v in (a, b, counts))
-    if not (a.shape == b.shape == counts.shape) or a.ndim != 1 or len(a) < 2:
-        raise ValueError(f'need two equal-length sequences of at least 2 block sums, got shapes {a.shape}, {b.shape}, {counts.shape}')
-    diff = a - b
-    picks = np.random.default_rng(seed).integers(0, len(diff), (n_boot, len(diff)))
-    boot = diff[picks].sum(1) / counts[picks].sum(1)
-    lo, hi = np.percentile(boot, [2.5, 97.5])
-    return {'diff': float(diff.sum() / counts.sum()), 'lo': float(lo), 'hi': float(hi), 'tie': bool(lo <= 0 <= hi)}
-
-def block_counts(n_targets: int, block: int = BLOCK_CHARS) -> list[int]:
-    "Characters in each block of `block_sums` over `n_targets` scored characters."
-    return [min(block, n_targets - i) for i in range(0, n_targets, block)]
-
-# %% ../nbs/15_ladder.ipynb #e858d38d
-def ngram_bar_record(text: str | None = None, # your own UTF-8 text file (None: Tiny Shakespeare)
-                     orders: Sequence[int] = range(1, 11),
-                     hold_out_dev: bool = False, # count it without the dev split (the text the controlled ladder trains on)
-                    ) -> dict:
-    "The Kneser-Ney n-gram bar: its order chosen on dev, then counted on the training text; validation loss and block sums."
-    tune, full = corpus('char', text, dev_frac=DEV_FRAC), corpus('char', text)
-    tune_counts = count_ngrams(tune.train.numpy(), max(orders), tune.vocab_size)
-    dev = {n: KneserNey(tune_counts, n).cross_entropy(tune.dev.numpy()) for n in orders}
-    best = min(dev, key=dev.get)
-    held_out = KneserNey(tune_counts, best).cross_entropy(full.valid.numpy())  # what holding out the dev split costs
-    counted, data = (tune_counts, tune) if hold_out_dev else (count_ngrams(full.train.numpy(), best, full.vocab_size), full)
-    losses = -KneserNey(counted, best).logprobs(data.valid.numpy())[1:]  # targets 1..N-1, as the rungs score them
-    return {'name': f'{best}-gram (Kneser-Ney)', 'order': best, 'dev_by_order': {str(n): v for n, v in dev.items()},
-            'dev_loss': dev[best], 'val_loss_without_dev': held_out, 'val_loss': float(losses.mean()),
-            'val_targets': len(losses), 'val_block_sums': block_sums(losses)}
-
-# %% ../nbs/15_ladder.ipynb #50e0afbc
-def _write_json(path: Path, obj) -> Path:
-    "Write `obj` as JSON to `path` atomically."
-    return write_atomic(path, json.dumps(obj, indent=1))
-
-def run_key(key: RunKey, data: TokenData, device: str | None = None) -> dict:
-    "Train and score one run of the protocol; its record."
-    rung = RUNGS[key.rung]
-    cfg = dataclasses.replace(protocol_config(rung, key), device=device)
-    torch.manual_seed(INIT_SEED + key.seed)  # the initial weights; `train` seeds the batches (and dropout) with key.seed
-    model = rung.model(data.vocab_size, cfg)
-    result = train(model, data, cfg, name=key.rung)
-    return {'version': PROTOCOL_VERSION, **dataclasses.asdict(key), 'data': data.name, 'params': result.params,
-            'steps': result.steps, 'tokens_seen': result.tokens_seen, 'seconds': result.seconds,
-            'tokens_per_sec': result.tokens_per_sec, 'train_loss': result.train_loss, 'dev_loss': result.dev_loss,
-            'val_loss': result.val_loss, **score_run(model, data)}
-
-def _run_one(key: RunKey, path: str, text: str | None) -> str:
-    "A worker's job: run `key` on its corpus (without the dev split to tune, with all the training text to report), store its record."
-    torch.set_num_threads(1)
-    _write_json(Path(path), run_key(key, corpus('char', text, dev_frac=DEV_FRAC if key.fit == 'tune' else 0.0)))
-    return key.file
-
-def _pin_worker(cpus) -> None:
-    "A worker's start: keep to one CPU of its own when there are enough (two runs sharing a core would halve each one's clock)."
-    import queue
-    try: os.sched_setaffinity(0, {cpus.get_nowait()})
-    except (queue.Empty, OSError, AttributeError): pass  # more workers than CPUs, or no affinity here: the OS places it
-
-def pinned_pool(workers: int) -> ProcessPoolExecutor:
-    "A pool of `workers` spawned processes, each kept to a CPU of its own where there are enough (call it under `__main__`)."
-    import multiprocessing
-    context = multiprocessing.get_context('spawn')
-    cpus = context.Queue()  # one CPU per worker: some kernels never move a busy process to an idle core
-    for cpu in sorted(os.sched_getaffinity(0))[:workers] if hasattr(os, 'sched_getaffinity') else []: cpus.put(cpu)
-    return ProcessPoolExecutor(workers, mp_context=context, initializer=_pin_worker, initargs=(cpus,))
-
-def _run_missing(keys: Sequence[RunKey], runs: Path, text: str | None, workers: int) -> None:
-    "Run the keys whose records do not exist yet, the costliest first, `workers` at a time."
-    order = list(RUNGS)  # later rungs cost more per token: start them first, so the two workers finish together
-    cost = lambda k: (k.amount if k.budget == 'tokens' else 8e6) * (1 + order.index(k.rung))  # 8e6: a long wall-clock run
-    todo = sorted({k for k in keys if not (runs/k.file).exists()}, key=lambda k: (-cost(k), k.file))
-    if not todo: return
-    if workers == 1:
-        for k in tqdm(todo, desc='protocol runs', disable=not show_progress(None)): _run_one(k, str(runs/k.file), text)
-        return
-    with pinned_pool(workers) as pool:
-        jobs = [pool.submit(_run_one, k, str(runs/k.file), text) for k in todo]
-        for job in tqdm(as_completed(jobs), total=len(jobs), desc='protocol runs', disable=not show_progress(None)):
-            job.result()  # re-raises a worker's error
-
-# %% ../nbs/15_ladder.ipynb #9999491a
-def _settings(rungs, lrs, seeds, budgets, headline, wall_seconds, strongest, text) -> dict:
-    "Everything that decides which runs the protocol makes: stored with the records, checked on resume."
-    return {'version': PROTOCOL_VERSION, 'rungs': list(rungs), 'lrs': list(lrs), 'seeds': seeds, 'budgets': list(budgets),
-            'headline_tokens': headline, 'wall_seconds': wall_seconds, 'strongest': strongest,
-            'dev_frac': DEV_FRAC, 'batch': PROTOCOL_BATCH, 'block': PROTOCOL_BLOCK, 'text': text,
-            'max_extensions': MAX_EXTENSIONS}
-
-def _records(runs: Path) -> dict[str, dict]:
-    "Every stored record under `runs`, by file name."
-    return {p.name: json.loads(p.read_text()) for p in sorted(runs.glob('*.json'))}
-
-def chosen_lrs(records: dict[str, dict], settings: dict) -> dict[str, float]:
-    "Each rung's learning rate: the lowest dev loss of its sweep (headline budget, seed 0, the grid and its extensions)."
-    chosen = {}
-    for rung in settings['rungs']:
-        sweep = sweep_of(records, settings, rung)
-        if all(lr in sweep for lr in settings['lrs']): chosen[rung] = min(sweep, key=sweep.get)
-    return chosen
-
-def sweep_of(records: dict, settings: dict, rung: str) -> dict[float, float]:
-    "Dev loss by learning rate of `rung`'s sweep runs (every rate tried, the extensions included)."
-    return {r['lr']: r['dev_loss'] for r in records.values() if r['rung'] == rung
-            and r['fit'] == 'tune' and r['budget'] == 'tokens' and r['amount'] == settings['headline_tokens'] and r['seed'] == 0}
-
-def _extensions(records: dict, settings: dict, rungs: Sequence[str]) -> list[RunKey]:
-    "Sweep runs still to add: one step beyond each rung's best rate where that best is at an end of its grid."
-    keys = []
-    for rung in rungs:
-        sweep = sweep_of(records, settings, rung)
-        if len(sweep) >= len(settings['lrs']) + settings['max_extensions']: continue
-        best, lrs = min(sweep, key=sweep.get), sorted(sweep)
-        if best in (lrs[0], lrs[-1]) and len(lrs) > 1:
-            keys.append(RunKey(rung, 'tokens', settings['headline_tokens'], neighbour_lr(best, best == lrs[-1]), 0, 'tune'))
-    return keys
-
-def _is_detour(rung: str) -> bool: return rung in RUNGS and RUNGS[rung].extra
-
-def _strongest(records: dict, settings: dict, chosen: dict) -> list[str]:
-    "The ladder's rungs (not the detours) with the lowest dev loss at the headline budget and their chosen learning rate."
-    dev = lambda rung: records[RunKey(rung, 'tokens', settings['headline_tokens'], chosen[rung], 0, 'tune').file]['dev_loss']
-    return sorted((r for r in chosen if not _is_detour(r)), key=dev)[:settings['strongest']]
-
-def run_protocol(out: str | Path, # folder for protocol.json, runs/ and the tables and plots
-                 rungs: Sequence[str] | None = None, # (None: every rung of the ladder, without the extras); joins those already in `out`
-                 lrs: Sequence[float] = LR_GRID, seeds: int = 3, budgets: Sequence[int] = BUDGETS,
-                 headline: int = HEADLINE_TOKENS, # the budget the learning rate is chosen at (one of `budgets`)
-                 wall_seconds: float = 600.0, # the equal wall-clock budget of the strongest rungs
-                 strongest: int = 4, # how many rungs get the wall-clock budget
-                 workers: int = 2, # runs at once, one CPU thread each
-                 text: str | None = None, # your own UTF-8 text file (None: Tiny Shakespeare)
-                ) -> dict:
-    "Run (or resume) the fair-ladder protocol into `out`; returns the summary `protocol_summary` writes."
-    rungs = [n for n, r in RUNGS.items() if not r.extra] if rungs is None else list(rungs)
-    unknown = [n for n in rungs if n not in RUNGS]
-    if unknown: raise ValueError(f'unknown rung(s) {unknown}; known: {list(RUNGS)}')
-    if not lrs: raise ValueError('give at least one learning rate to sweep')
-    if any(lr <= 0 for lr in lrs): raise ValueError(f'learning rates must be positive, got {list(lrs)}')
-    if not isinstance(seeds, int) or seeds < 1: raise ValueError(f'seeds must be at least 1, got {seeds!r}')
-    if headline not in budgets: raise ValueError(f'the budgets {list(budgets)} must include the headline budget {headline:,}')
-    small = [b for b in budgets if b < PROTOCOL_BATCH * PROTOCOL_BLOCK]
-    if small: raise ValueError(f'budget(s) {small} are less than one batch ({PROTOCOL_BATCH} x {PROTOCOL_BLOCK} tokens)')
-    if wall_seconds <= 0 or workers < 1: raise ValueError(f'wall_seconds and workers must be positive, got {wall_seconds}, {workers}')
-    data = corpus('char', text, dev_frac=DEV_FRAC)
-    data.check_window(PROTOCOL_BLOCK, ('train', 'dev', 'valid'))
-    out = Path(out); runs = out/'runs'
-    settings = _settings(rungs, lrs, seeds, budgets, headline, wall_seconds, strongest, text)
-    header = out/'protocol.json'
-    if header.exists():  # resume; new rungs may join, everything else must match
-        saved = json.loads(header.read_text())
-        diff = ', '.join(f'{k}: {saved.get(k)!r} != {v!r}' for k, v in settings.items() if k != 'rungs' and saved.get(k) != v)
-        if diff: raise ValueError(f'{out} holds records of a different protocol ({diff}); resume with the same settings or use another --out')
-        unknown = [n for n in saved['rungs'] if n not in RUNGS]
-        if unknown: raise ValueError(f'{out} holds records of rung(s) {unknown} that this version does not know')
-        order = list(RUNGS)
-        settings['rungs'] = rungs = sorted(set(saved['rungs']) | set(rungs), key=order.index)  # the union, in reading order
-    _write_json(header, settings)
-    if not (out/'ngram_bar.json').exists(): _write_json(out/'ngram_bar.json', ngram_bar_record(text))
-    _run_missing([RunKey(r, 'tokens', headline, lr, 0, 'tune') for r in rungs for lr in lrs], runs, text, workers)
-    while extend := _extensions(_records(runs), settings, rungs): _run_missing(extend, runs, text, workers)
-    chosen = chosen_lrs(_records(runs), settings)
-    _run_missing([RunKey(r, 'tokens', b, chosen[r], s) for r in rungs for b in budgets for s in range(seeds)], runs, text, workers)
-    top = _strongest(_records(runs), settings, chosen)
-    _run_missing([RunKey(r, 'seconds', wall_seconds, chosen[r], s) for r in top for s in range(seeds)], runs, text, workers)
-    return protocol_summary(out)
-
-# %% ../nbs/15_ladder.ipynb #55507768
-def _mean_sd(values: Sequence[float]) -> tuple[float, float]:
-    "Mean and sample standard deviation (0 for a single value)."
-    values = np.asarray(values, dtype=np.float64)
-    return float(values.mean()), float(values.std(ddof=1)) if len(values) > 1 else 0.0
-
-def in_context_score(position_loss: Sequence[float]) -> float:
-    "Mean loss at window positions 1-8 minus the mean over the last 16: what reading further back buys."
-    position_loss = np.asarray(position_loss)
-    return float(position_loss[:8].mean() - position_loss[-16:].mean())
-
-def protocol_summary(out: str | Path) -> dict:
-    "Rebuild the protocol's tables and plots from the records in `out`; writes summary.json, tables.md and two PNGs."
-    out = Path(out)
-    if not (out/'protocol.json').exists(): raise FileNotFoundError(f'no protocol records in {out} (no protocol.json)')
-    settings, bar = json.loads((out/'protocol.json').read_text()), json.loads((out/'ngram_bar.json').read_text())
-    records = _records(out/'runs')
-    stale = sorted({r['version'] for r in records.values()} - {PROTOCOL_VERSION})
-    tune = lambda rung, lr: records.get(RunKey(rung, 'tokens', settings['headline_tokens'], lr, 0, 'tune').file)
-    if stale: raise ValueError(f'{out} holds records of protocol version(s) {stale}, not {PROTOCOL_VERSION}')
-    chosen = chosen_lrs(records, settings)
-    counts = block_counts(bar['val_targets'])
-    def runs_of(rung, budget, amount):
-        return [records[k] for s in range(settings['seeds'])
-                if (k := RunKey(rung, budget, amount, chosen[rung], s).file) in records]
-    seed_mean = lambda rs: np.mean([r['val_block_sums'] for r in rs], axis=0)
-    headline, detours, previous = [], [], None
-    for rung in [r for r in settings['rungs'] if r in chosen]:
-        rs = runs_of(rung, 'tokens', settings['headline_tokens'])
-        if not rs: continue
-        val, sd = _mean_sd([r['val_loss'] for r in rs])
-        scores = [in_context_score(r['position_loss']) for r in rs]
-        row = {'name': rung, 'lr': chosen[rung], 'params': rs[0]['params'], 'seeds': len(rs), 'val_loss': val, 'sd': sd,
-               'val_bpc': val / math.log(2), 'dev_loss': tune(rung, chosen[rung])['dev_loss'],
-               'in_context': _mean_sd(scores)[0], 'in_context_sd': _mean_sd(scores)[1],
-               'copyable': np.mean([r['copyable_loss'] for r in rs]), 'other': np.mean([r['other_loss'] for r in rs]),
-               'vs_bar': paired_bootstrap(seed_mean(rs), bar['val_block_sums'], counts)}
-        if previous is not None: row['vs_previous'] = {'rung': previous[0], **paired_bootstrap(seed_mean(rs), previous[1], counts)}
-        if _is_detour(rung): detours.append(row)  # compared with the ladder rung it branches from, not chained
-        else: headline.append(row); previous = (rung, seed_mean(rs))
-    budgets = lambda rung: {f'{b:g}': rs for b in settings['budgets'] if (rs := runs_of(rung, 'tokens', b))}
-    by_tokens = [{'name': rung, **{b: _mean_sd([r['val_loss'] for r in rs]) for b, rs in budgets(rung).items()},
-                  'vs_bar': {b: paired_bootstrap(seed_mean(rs), bar['val_block_sums'], counts) for b, rs in budgets(rung).items()}}
-                 for rung in settings['rungs'] if rung in chosen]
-    timed = {rung: rs for rung in settings['rungs'] if rung in chosen and (rs := runs_of(rung, 'seconds', settings['wall_seconds']))}
-    best = min(timed, key=lambda rung: np.mean([r['val_loss'] for r in timed[rung]]), default=None)
-    wall = [{'name': rung, 'val': _mean_sd([r['val_loss'] for r in rs]), 'tokens': float(np.mean([r['tokens_seen'] for r in rs])),
-             'seeds': len(rs), 'vs_bar': paired_bootstrap(seed_mean(rs), bar['val_block_sums'], counts),
-             **{k: float(np.mean([r[f'{k}_loss'] for r in rs])) for k in ('copyable', 'interior', 'other') if f'{k}_loss' in rs[0]},
-             'vs_best': None if rung == best else {'rung': best, **paired_bootstrap(seed_mean(rs), seed_mean(timed[best]), counts)}}
-            for rung, rs in timed.items()]
-    positions = {rung: np.mean([r['position_loss'] for r in runs_of(rung, 'tokens', settings['headline_tokens'])], axis=0).tolist()
-                 for rung in settings['rungs'] if rung in chosen and runs_of(rung, 'tokens', settings['headline_tokens'])}
-    top = max(settings['budgets'])  # what the reading of context looks like with the most training
-    context_top = [{'name': rung, 'position_loss': np.mean([r['position_loss'] for r in rs], axis=0).tolist(),
-                    'in_context': _mean_sd([in_context_score(r['position_loss']) for r in rs]),
-                    'copyable': float(np.mean([r['copyable_loss'] for r in rs])), 'other': float(np.mean([r['other_loss'] for r in rs]))}
-                   for rung in settings['rungs'] if rung in chosen and (rs := runs_of(rung, 'tokens', top))]
-    summary = {'settings': settings, 'bar': {k: v for k, v in bar.items() if k != 'val_block_sums'}, 'chosen_lrs': chosen,
-               'headline': headline, 'detours': detours, 'by_tokens': by_tokens, 'wall_clock': wall, 'position_loss': positions,
-               'context_at_top_budget': context_top,
-               'sweep': {rung: {f'{lr:g}': v for lr, v in sorted(sweep_of(records, settings, rung).items())}
-                         for rung in settings['rungs']},
-               'runs': len(records), 'run_seconds': float(sum(r['seconds'] for r in records.values()))}
-    _write_json(out/'summary.json', summary)
-    write_atomic(out/'tables.md', protocol_markdown(summary) + '\n')
-    import matplotlib.pyplot as plt
-    plt.close(plot_tokens(summary, out/'tokens.png')); plt.close(plot_positions(summary, out/'position.png'))
-    return summary
-
-# %% ../nbs/15_ladder.ipynb #4e94ca7d
-def format_interval(c: dict | None, # a `paired_bootstrap` result, or None (an empty cell)
-                    digits: int = 3) -> str:
-    "A paired difference as '-0.123 [-0.140, -0.106]', with 'tie' when the interval holds 0."
-    if c is None: return ''
-    return f"{c['diff']:+.{digits}f} [{c['lo']:+.{digits}f}, {c['hi']:+.{digits}f}]" + (' tie' if c['tie'] else '')
-
-def protocol_markdown(summary: dict) -> str:
-    "The protocol's three tables (headline, token budgets, wall clock) as markdown."
-    s, bar = summary['settings'], summary['bar']
-    head = [{**r, 'vs_previous': format_interval(r.get('vs_previous')), 'vs_bar': format_interval(r['vs_bar']),
-             'mean': f"{r['val_loss']:.4f} ± {r['sd']:.4f}", 'ic': f"{r['in_context']:.3f} ± {r['in_context_sd']:.3f}"}
-            for r in summary['headline']]
-    lines = [f"**Headline: {s['headline_tokens']:,} training tokens per rung**, {s['seeds']} seeds, learning rate chosen "
-             f"on dev from {', '.join(f'{lr:g}' for lr in s['lrs'])} (extended at an edge, at most {MAX_EXTENSIONS} steps). Validation nats/char (mean ± sd over seeds); "
-             f"differences are paired, with 95% block-bootstrap intervals; the bar is the {bar['name']} "
-             f"(order chosen on dev), {bar['val_loss']:.4f} nats/char.", '',
-             markdown_table(head, [('name', 'rung', ''), ('lr', 'lr', 'g'), ('params', 'params', ','),
-                                   ('mean', 'val loss', ''), ('val_bpc', 'bits/char', '.3f'),
-                                   ('vs_previous', 'vs previous rung', ''), ('vs_bar', f"vs {bar['name']}", ''),
-                                   ('ic', 'in-context score', ''), ('copyable', 'copyable chars', '.3f'),
-                                   ('other', 'other chars', '.3f')])]
-    if summary.get('detours'):
-        rows = [{**r, 'vs_previous': format_interval(r.get('vs_previous')), 'branch': r.get('vs_previous', {}).get('rung'),
-                 'vs_bar': format_interval(r['vs_bar']), 'mean': f"{r['val_loss']:.4f} ± {r['sd']:.4f}"} for r in summary['detours']]
-        lines += ['', f"**Detours** (extras, under the same rules at {s['headline_tokens']:,} tokens; each against the ladder "
-                      'rung it branches from, not part of its chain of steps):', '',
-                  markdown_table(rows, [('name', 'rung', ''), ('lr', 'lr', 'g'), ('params', 'params', ','), ('mean', 'val loss', ''),
-                                        ('val_bpc', 'bits/char', '.3f'), ('branch', 'branches from', ''),
-                                        ('vs_previous', 'vs that rung', ''), ('vs_bar', f"vs {bar['name']}", ''),
-                                        ('copyable', 'copyable chars', '.3f'), ('other', 'other chars', '.3f')])]
-    budgets, top = [f'{b:g}' for b in s['budgets']], f"{max(s['budgets']):g}"
-    tokens = [{'name': r['name'], **{b: f'{r[b][0]:.4f} ± {r[b][1]:.4f}' for b in budgets if b in r},
-               'vs_bar': format_interval(r.get('vs_bar', {}).get(top))} for r in summary['by_tokens']]
-    lines += ['', '**Validation nats/char by training tokens** (mean ± sd over seeds, at each rung\'s chosen lr):', '',
-              markdown_table(tokens, [('name', 'rung', '')] + [(b, f'{float(b):,.0f} tokens', '') for b in budgets]
-                             + [('vs_bar', f"vs {bar['name']} at {float(top):,.0f}", '')])]
-    if summary.get('context_at_top_budget'):
-        ctx = [{'name': r['name'], 'ic': f"{r['in_context'][0]:.3f} ± {r['in_context'][1]:.3f}", 'copyable': r['copyable'],
-                'other': r['other']} for r in summary['context_at_top_budget']]
-        lines += ['', f"**Reading the context at {float(top):,.0f} training tokens** (in-context score: mean loss at window "
-                      'positions 1-8 minus the last 16, mean ± sd over seeds; loss on copyable and on all other characters):', '',
-                  markdown_table(ctx, [('name', 'rung', ''), ('ic', 'in-context score', ''), ('copyable', 'copyable chars', '.3f'),
-                                       ('other', 'other chars', '.3f')])]
-    if summary['wall_clock']:
-        wall = [{'name': r['name'], 'val': f"{r['val'][0]:.4f} ± {r['val'][1]:.4f}", 'bpc': r['val'][0] / math.log(2),
-                 'tokens': r['tokens'], 'vs_bar': format_interval(r['vs_bar']), 'copyable': r.get('copyable'), 'interior': r.get('interior'),
-                 'copy_gain': r.get('interior', np.nan) - r.get('copyable', np.nan),
-                 'vs_best': format_interval(r['vs_best']) if r.get('vs_best') else '(best)'} for r in summary['wall_clock']]
-        lines += ['', f"**Equal wall clock: {s['wall_seconds']:g} s of training per run**, one CPU thread, "
-                      f"the {s['strongest']} rungs with the lowest dev loss at the headline budget, {s['seeds']} seeds:", '',
-                  markdown_table(wall, [('name', 'rung', ''), ('val', 'val loss', ''), ('bpc', 'bits/char', '.3f'),
-                                        ('tokens', 'tokens seen', ',.0f'), ('vs_best', 'vs the best of these', ''),
-                                        ('vs_bar', f"vs {bar['name']}", ''), ('copyable', 'copyable chars', '.3f'),
-                                        ('interior', 'word-interior, not copyable', '.3f'), ('copy_gain', 'copying gain', '.3f')])]
-    return '\n'.join(lines)
-
-RUNG_COLORS = {'bigram': 'tab:gray', 'nplm': 'tab:brown', 'bow': 'tab:pink', 'positional': 'tab:olive',
-               'conv': 'tab:blue', 'dilated': 'tab:cyan', 'mixer': 'tab:purple', 'lightconv': 'goldenrod',
-               'dynconv': 'tab:green', 'soft-attention': 'lightsalmon', 'rope-attention': 'tab:orange',
-               'transformer': 'tab:red', 'transformer-large': 'darkred', 'rnn': 'darkslategray', 'gru': 'teal',
-               'linear-attention': 'orchid', 'delta-rule': 'indigo', 'ssm': 'darkkhaki'}  # one fixed colour per registered rung, in every plot of the protocol
-
-def rung_style(name: str, i: int = 0) -> dict:
-    "Matplotlib line style of rung `name` (the `i`-th plotted): its fixed colour, the Transformer drawn thicker."
-    return {'color': RUNG_COLORS.get(name, f'C{i % 10}'), 'lw': 2.4 if name == 'transformer' else 1.3}
-
-def _legend_outside(ax) -> None:
-    ax.legend(fontsize=8, loc='center left', bbox_to_anchor=(1.01, 0.5), frameon=False)
-
-def plot_tokens(summary: dict, path: str | Path | None = None):
-    "Validation loss against training tokens (log axis), one line per rung with its seed spread, the n-gram bar flat."
-    import matplotlib.pyplot as plt
-    fig, ax = plt.subplots(figsize=(9, 4.8))
-    budgets = summary['settings']['budgets']
-    for i, r in enumerate(r for r in summary['by_tokens'] if not _is_detour(r['name'])):  # the ladder's rungs
-        xs = [b for b in budgets if f'{b:g}' in r]
-        mean, sd = (np.array([r[f'{b:g}'][j] for b in xs]) for j in (0, 1))
-        style = rung_style(r['name'], i)
-        ax.plot(xs, mean, 'o-', label=r['name'], ms=3, **style)
-        ax.fill_between(xs, mean - sd, mean + sd, color=style['color'], alpha=0.25)
-    ax.axhline(summary['bar']['val_loss'], color='black', ls='--', lw=1, label=summary['bar']['name'])
-    ax.set_xscale('log'); ax.set_xlabel('training tokens (log scale)'); ax.set_ylabel('validation loss (nats/char)')
-    ax.set_xticks(budgets, [f'{b / 1e6:g}M' for b in budgets]); ax.minorticks_off()
-    ax.grid(alpha=0.3); _legend_outside(ax); ax.set_title('The fair ladder: loss by budget (band: ±1 sd over seeds)')
-    fig.tight_layout()
-    if path is not None: fig.savefig(path, dpi=120)
-    return fig
-
-def position_bins(block_size: int) -> list[range]:
-    "Window positions (characters of context, 1-based) grouped by powers of two: [1], [2], [3, 4], [5..8], ..."
-    edges = [1, 2] + [2 ** k + 1 for k in range(1, max(1, math.ceil(math.log2(block_size))) + 1)]
-    return [range(a, min(b, block_size + 1)) for a, b in zip(edges, edges[1:]) if a <= block_size]
-
-def plot_positions(summary: dict, path: str | Path | None = None):
-    "Validation loss by characters of context (window positions binned by powers of two), one line per rung, at two budgets."
-    import matplotlib.pyplot as plt
-    panels = [(f"{summary['settings']['headline_tokens']:,} training tokens", summary['position_loss'])]
-    if summary.get('context_at_top_budget'):
-        panels.append((f"{max(summary['settings']['budgets']):,} training tokens",
-                       {r['name']: r['position_loss'] for r in summary['context_at_top_budget']}))
-    fig, axes = plt.subplots(1, len(panels), figsize=(6 * len(panels) + 2, 4.8), sharey=True, squeeze=False)
-    for ax, (title, curves) in zip(axes[0], panels):
-        for i, (rung, losses) in enumerate((k, v) for k, v in curves.items() if not _is_detour(k)):
-            bins = position_bins(len(losses))
-            xs = [math.sqrt(b[0] * b[-1]) for b in bins]
-            ax.plot(xs, [np.mean(losses[b[0] - 1:b[-1]]) for b in bins], 'o-', ms=3, label=rung, **rung_style(rung, i))
-        ax.axhline(summary['bar']['val_loss'], color='black', ls='--', lw=1, label=summary['bar']['name'])
-        ax.set_xscale('log', base=2); ax.set_xlabel('characters of context (binned by powers of two)')
-        ticks = [2 ** k for k in range(int(math.log2(max(len(c) for c in curves.values()))) + 1)]
-        ax.set_xticks(ticks, [str(t) for t in ticks])
-        ax.grid(alpha=0.3); ax.set_title(title, fontsize=10)
-    axes[0, 0].set_ylabel('validation loss (nats/char)'); _legend_outside(axes[0, -1])
-    fig.suptitle('Loss by position in the window: a curve flattens where its usable context ends', fontsize=11)
-    fig.tight_layout()
-    if path is not None: fig.savefig(path, dpi=120)
-    return fig
-
 # %% ../nbs/15_ladder.ipynb #5da40759
 QUICK_TOKENS = 50_000      # per rung, for --quick
 DEFAULT_TOKENS = 1_000_000 # per rung, the README's table
 QUICK_NOTE = ('A smoke run, not a comparison: --quick trains each rung on 50,000 tokens and scores it coarsely, '
               'which shows that every rung runs but cannot rank them. The fair ladder and its ranking are '
-              'chapter 15 of the book (nbs/15_ladder.ipynb; `ycit_ladder --protocol` runs it).')
+              'chapter 15 of the book (nbs/15_ladder.ipynb; `ycit_protocol` runs it).')
 
 @call_parse
 def ycit_ladder(rungs: str = None, # comma-separated rung names (default: every rung of the ladder, without the extras)
@@ -675,30 +193,8 @@ def ycit_ladder(rungs: str = None, # comma-separated rung names (default: every 
                 device: str = None, # cpu, cuda or mps (default: automatic)
                 save: bool = False, # also write each trained model to <out>/<rung>.pt (for ycit_sample)
                 text: str = None, # your own UTF-8 text file instead of Tiny Shakespeare (split 90/10 the same way)
-                protocol: bool = False, # run (or resume) the fair-ladder protocol into --out instead
-                from_records: bool = False, # with --protocol: only rebuild its tables and plots from the records in --out
-                lrs: str = None, # with --protocol: comma-separated learning rates to sweep (default 1e-3,3e-3,1e-2,3e-2)
-                seeds: int = 3, # with --protocol: seeds per rung and budget
-                budgets: str = None, # with --protocol: comma-separated token budgets (default 250000,1000000,4000000)
-                wall_seconds: float = 600, # with --protocol: the equal wall-clock budget of the strongest rungs
-                workers: int = 2, # with --protocol: runs at once, one CPU thread each
                 compile: bool = False): # compile each rung's training step with torch.compile (eager where that fails)
-    "Train the ladder's rungs under one budget rule and write its table and plot (or run the fair-ladder protocol)."
-    if protocol or from_records:
-        if not protocol: raise ValueError('--from_records goes with --protocol')
-        if quick or tokens or seconds or save: raise ValueError('--protocol sets its own budgets; drop --quick/--tokens/--seconds/--save')
-        if compile: raise ValueError('--compile does not go with --protocol: its records come from eager runs, which reproduce exactly')
-        def numbers(text, kind, default):
-            try: return tuple(kind(v) for v in text.split(',') if v.strip()) if text is not None else default
-            except ValueError: raise ValueError(f'expected comma-separated numbers, got {text!r}') from None
-        started = time.perf_counter()
-        summary = protocol_summary(out) if from_records else run_protocol(
-            out, [n.strip() for n in rungs.split(',')] if rungs else None, numbers(lrs, float, LR_GRID), seeds,
-            numbers(budgets, int, BUDGETS), wall_seconds=wall_seconds, workers=workers, text=text)
-        print(protocol_markdown(summary))
-        print(f"\n{summary['runs']} runs ({summary['run_seconds'] / 3600:.2f} h of training and scoring); "
-              f'{time.perf_counter() - started:.0f} s now; wrote {out}/summary.json, tables.md, tokens.png, position.png')
-        return
+    "Train the ladder's rungs under one budget rule and write its table and plot (the fair ladder's protocol is `ycit_protocol`)."
     if quick and (tokens or seconds): raise ValueError('--quick sets the budget; do not combine it with --tokens/--seconds')
     if tokens is None and seconds is None: tokens = QUICK_TOKENS if quick else DEFAULT_TOKENS
     names = [n.strip() for n in rungs.split(',')] if rungs else None
@@ -717,24 +213,3 @@ def ycit_ladder(rungs: str = None, # comma-separated rung names (default: every 
           f'wrote {out}/results.json, results.md, samples.md, ladder.png')
 
 ycit_ladder_script = console_script(ycit_ladder)  # the console script's entry point (see `ycit.cli`)
-
-# %% ../nbs/15_ladder.ipynb #933aa513
-def protocol_compare(out: str | Path, # a protocol folder (protocol.json, ngram_bar.json, runs/)
-                     a: str, b: str, # two rungs, or 'bar' for the n-gram bar
-                     amount: float | None = None, # training tokens (default: the headline budget) or seconds
-                     budget: str = 'tokens', # 'tokens' or 'seconds'
-                    ) -> dict:
-    "Paired difference in validation loss `a - b` (nats/char) with its 95% block-bootstrap interval, from the stored records."
-    out = Path(out)
-    settings, bar = json.loads((out/'protocol.json').read_text()), json.loads((out/'ngram_bar.json').read_text())
-    records = _records(out/'runs')
-    chosen = chosen_lrs(records, settings)
-    amount = settings['headline_tokens'] if amount is None else amount
-    def sums(rung):
-        if rung == 'bar': return np.asarray(bar['val_block_sums'])
-        if rung not in chosen: raise ValueError(f'{rung!r} is not a rung of this protocol; it has {list(chosen)}')
-        rs = [records[k] for s in range(settings['seeds'])
-              if (k := RunKey(rung, budget, amount, chosen[rung], s).file) in records]
-        if not rs: raise ValueError(f'no records of {rung} at {budget}={amount:g} in {out}')
-        return np.mean([r['val_block_sums'] for r in rs], axis=0)
-    return paired_bootstrap(sums(a), sums(b), block_counts(bar['val_targets']))

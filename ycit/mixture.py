@@ -14,7 +14,7 @@ from torch import nn
 
 from .data import DEV_FRAC
 from .lm import markdown_table
-from .ladder import block_counts, block_sums, copyable, format_interval, paired_bootstrap
+from .evidence import block_counts, block_sums, copyable, format_interval, paired_bootstrap
 from .ngram import KneserNey, NgramModel, count_ngrams
 from .tokenise import TokenData, corpus
 from .train import token_losses

@@ -19,9 +19,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .data import DEV_FRAC
-from .ladder import (SAMPLE_PROMPT, _write_json, pinned_pool, block_counts, block_sums, format_interval,
-                         paired_bootstrap)
+from .data import DEV_FRAC, atomic_file
+from .evidence import block_counts, block_sums, format_interval, paired_bootstrap, write_json
+from .ladder import SAMPLE_PROMPT
+from .protocol import pinned_pool
 from .lm import check_model, markdown_table
 from .mixture import mixture_from_logprobs
 from .sample import generate
@@ -86,9 +87,7 @@ def record_config(rung: Rung, seconds: float = RECORD_SECONDS, seed: int = 0) ->
 # %% ../nbs/19b_record.ipynb #86d523c4
 def _save_npy(path: Path, values: np.ndarray) -> Path:
     "Write `values` to `path` atomically (a crash leaves the old file or none)."
-    tmp = path.with_name(path.name + '.tmp')
-    with open(tmp, 'wb') as f: np.save(f, values)
-    tmp.replace(path)
+    with atomic_file(path, 'wb') as f: np.save(f, values)
     return path
 
 def record_run(key: RecordKey, out: str | Path, # folder of the records
@@ -118,7 +117,7 @@ def record_run(key: RecordKey, out: str | Path, # folder of the records
               'val_loss': result.val_loss, 'scored': 'dev' if key.fit == 'tune' else 'valid', 'scored_loss': float(-logp.mean()),
               'history': result.history, 'config': dataclasses.asdict(cfg), 'sample': sample}
     _save_npy(out/f'{key.name}.npy', logp.astype(np.float32))
-    _write_json(out/f'{key.name}.json', record)
+    write_json(out/f'{key.name}.json', record)
     return record
 
 def _record_one(key: RecordKey, out: str, seconds: float, ckpt_dir: str | None, text: str | None, sample_tokens: int) -> str:

@@ -29,6 +29,7 @@ from tqdm import tqdm
 
 from .lm import (check_context, check_model, check_positive, count_params, eval_mode, markdown_table, metrics, model_device,
                      pick_device, token_ids)
+from .data import atomic_file
 from .tokenise import TokenData
 
 # %% auto #0
@@ -202,17 +203,8 @@ def save_checkpoint(path: str | os.PathLike, model: nn.Module, tokenizer, # the 
                   'model_module': type(model).__module__, 'config_class': type(model.config).__name__,
                   'model_state': model.state_dict(), 'vocab': vocab_info(tokenizer),
                   'optimizer_state': optimizer.state_dict() if optimizer is not None else None, **state}
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + '.', suffix='.tmp')
-    try:
-        with os.fdopen(fd, 'wb') as f:
-            torch.save(checkpoint, f)
-            f.flush(); os.fsync(f.fileno())
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp): os.remove(tmp)
-    return path
+    with atomic_file(path, 'wb') as f: torch.save(checkpoint, f)
+    return Path(path)
 
 def _differences(saved: dict, current: dict) -> str:
     "The keys on which two config dicts differ, as 'key: saved != current'."
@@ -370,6 +362,29 @@ def _set_rng_states(batches: torch.Generator, states: dict):
     if states['cuda'] and torch.cuda.is_available() and len(states['cuda']) == torch.cuda.device_count():
         torch.cuda.set_rng_state_all(states['cuda'])
 
+class _Stepper:
+    "The training step `train` takes: eager, or compiled (eager again, with one warning, if compiling fails), on one process or data-parallel."
+    def __init__(self, model: nn.Module, optimizer: torch.optim.Optimizer, cfg: TrainConfig, batches: torch.Generator,
+                 parallel=None):
+        self.optimizer, self.grad_clip, self.batches, self.parallel = optimizer, cfg.grad_clip, batches, parallel
+        self.eager = model if parallel is None else parallel.wrap(model)  # its backward averages all processes' gradients
+        self.compiled = compile_module(self.eager) if cfg.compile else None  # the same parameters; estimates stay eager
+
+    def __call__(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        "One optimiser step on the batch; the loss (averaged over processes when data-parallel)."
+        if self.compiled is not None:
+            rng = _rng_states(self.batches)
+            try: return self.step(self.compiled, x, y)
+            except Exception as error:  # compiling happens at the first calls: warn once, retake the step eagerly
+                _compile_failed(error)
+                self.compiled = None
+                _set_rng_states(self.batches, rng)
+        return self.step(self.eager, x, y)
+
+    def step(self, module: nn.Module, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        if self.parallel is None: return train_step(module, self.optimizer, x, y, self.grad_clip)
+        return self.parallel.mean(train_step(module, self.optimizer, *self.parallel.shard(x, y), self.grad_clip))
+
 # %% ../nbs/04_train.ipynb #5e16dbc3
 def train(model: nn.Module, data: TokenData, cfg: TrainConfig | None = None,
           name: str = 'model', # the rung's name in results and progress bars
@@ -428,11 +443,7 @@ def train(model: nn.Module, data: TokenData, cfg: TrainConfig | None = None,
                bar_format='{l_bar}{bar}| {n:.0f}/{total:.0f} s [{elapsed}<{remaining}{postfix}]' if by_time else None)
     running, lr = None, learning_rate(cfg, state['step'], state['step_seconds'])
     if not state['history']: estimate(lr)
-    stepped = model if parallel is None else parallel.wrap(model)  # the module whose backward averages all processes' gradients
-    compiled = compile_module(stepped) if cfg.compile else None  # the same parameters; estimates and scoring stay eager
-    def step(module, x, y):
-        if parallel is None: return train_step(module, optimizer, x, y, cfg.grad_clip)
-        return parallel.mean(train_step(module, optimizer, *parallel.shard(x, y), cfg.grad_clip))
+    step = _Stepper(model, optimizer, cfg, batches, parallel)
     model.train()
     try:
         with _DeferredInterrupt() as interrupt:
@@ -443,15 +454,7 @@ def train(model: nn.Module, data: TokenData, cfg: TrainConfig | None = None,
                 with record_function('ycit.step'):
                     lr = learning_rate(cfg, state['step'], state['step_seconds'])
                     for group in optimizer.param_groups: group['lr'] = lr
-                    if compiled is None: loss = step(stepped, x, y)
-                    else:
-                        rng = _rng_states(batches)
-                        try: loss = step(compiled, x, y)
-                        except Exception as error:  # compiling happens at the first calls: warn once, retake the step eagerly
-                            _compile_failed(error)
-                            compiled = None
-                            _set_rng_states(batches, rng)
-                            loss = step(stepped, x, y)
+                    loss = step(x, y)
                 with record_function('ycit.bookkeeping'):
                     state['step'] += 1
                     state['tokens_seen'] += x.numel()
@@ -549,7 +552,7 @@ FAIR_LADDER_SUMMARY = Path('ladder/protocol/summary.json')  # relative to nbs/, 
 def read_fair_ladder(path: str | Path = FAIR_LADDER_SUMMARY) -> dict:
     "The fair-ladder protocol's stored summary (chapter 15's `summary.json`)."
     path = Path(path)
-    if not path.is_file(): raise FileNotFoundError(f'no fair-ladder summary at {path}: run `ycit_ladder --protocol` first')
+    if not path.is_file(): raise FileNotFoundError(f'no fair-ladder summary at {path}: run `ycit_protocol` first')
     return json.loads(path.read_text())
 
 def fair_ladder(names: Sequence[str], # rungs to show, in the ladder's order

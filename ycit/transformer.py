@@ -28,7 +28,7 @@ from .train import Rung, TrainConfig
 # %% auto #0
 __all__ = ['TRANSFORMER_RUNG', 'TRANSFORMER_LARGE_RUNG', 'TRANSFORMER_RECORD_RUNG', 'TOKEN_MIXERS', 'TransformerConfig',
            'attention_weights', 'attend', 'KVCache', 'fused_ops', 'rotate_qk', 'MultiHeadAttention', 'MLP', 'RMSNorm',
-           'make_norm', 'Block', 'Transformer', 'attention_maps', 'head_profile', 'transformer_rung',
+           'make_norm', 'Block', 'build_stack', 'Transformer', 'attention_maps', 'head_profile', 'transformer_rung',
            'transformer_large_rung', 'MixerLMConfig', 'MixerLM']
 
 # %% ../nbs/13_transformer.ipynb #444b0cec
@@ -279,24 +279,28 @@ class Block(nn.Module):
         return self.norm2(x + self.mlp(x))
 
 # %% ../nbs/13_transformer.ipynb #eec72086
+def build_stack(model: nn.Module, config: TransformerConfig, make_block) -> None: # make_block(layer) -> a Block
+    "Give `model` the Transformer's parts in one order: embedding, blocks, final norm, tied head, RoPE tables; then its initialisation."
+    model.config, model.vocab_size, model.block_size = config, config.vocab_size, config.block_size
+    model.token_embedding = nn.Embedding(config.vocab_size, config.d_model)
+    model.blocks = nn.ModuleList(make_block(layer) for layer in range(config.n_layer))
+    model.norm = make_norm(config) if config.norm_position == 'pre' else nn.Identity()
+    model.head = nn.Linear(config.d_model, config.vocab_size, bias=False)
+    model.head.weight = model.token_embedding.weight  # tied
+    cos, sin = rope_cache(config.block_size, config.d_head, config.rope_base)
+    model.register_buffer('cos', cos, persistent=False)
+    model.register_buffer('sin', sin, persistent=False)
+    for module in model.modules():  # biases (a mixer's gates and steps) keep their own initial values
+        if isinstance(module, (nn.Linear, nn.Embedding)): nn.init.normal_(module.weight, std=0.02)
+    for block in model.blocks:  # the projections that write into the residual stream start smaller with depth
+        writers = [m for name, m in block.attn.named_modules() if name.split('.')[-1] == 'out'] + [block.mlp.down]
+        for module in writers: nn.init.normal_(module.weight, std=0.02 / math.sqrt(2 * config.n_layer))
+
 class Transformer(nn.Module):
     "Decoder-only Transformer: tied token embedding, RoPE, N blocks, final norm."
     def __init__(self, config: TransformerConfig):
         super().__init__()
-        self.config, self.vocab_size, self.block_size = config, config.vocab_size, config.block_size
-        self.token_embedding = nn.Embedding(config.vocab_size, config.d_model)
-        self.blocks = nn.ModuleList(Block(config) for _ in range(config.n_layer))
-        self.norm = make_norm(config) if config.norm_position == 'pre' else nn.Identity()
-        self.head = nn.Linear(config.d_model, config.vocab_size, bias=False)
-        self.head.weight = self.token_embedding.weight  # tied
-        cos, sin = rope_cache(config.block_size, config.d_head, config.rope_base)
-        self.register_buffer('cos', cos, persistent=False)
-        self.register_buffer('sin', sin, persistent=False)
-        for module in self.modules():
-            if isinstance(module, (nn.Linear, nn.Embedding)): nn.init.normal_(module.weight, std=0.02)
-        for block in self.blocks:
-            for weight in (block.attn.out.weight, block.mlp.down.weight):
-                nn.init.normal_(weight, std=0.02 / math.sqrt(2 * config.n_layer))
+        build_stack(self, config, lambda layer: Block(config))
 
     def forward(self, idx: torch.Tensor, # [B, T] token ids
                 cache: KVCache | None = None, # read and extended in place; idx continues its sequences
@@ -407,24 +411,13 @@ class MixerLM(nn.Module):
         super().__init__()
         if getattr(config, 'mixer', None) not in self.mixers:
             raise ValueError(f"unknown mixer {getattr(config, 'mixer', None)!r}; {type(self).__name__} knows {list(self.mixers)}")
-        self.config, self.vocab_size, self.block_size = config, config.vocab_size, config.block_size
-        self.token_embedding = nn.Embedding(config.vocab_size, config.d_model)
-        self.blocks = nn.ModuleList()
-        for layer in range(config.n_layer):
-            block = Block(config)
-            block.attn = self.mixers[config.mixer](config, layer)  # the one change
-            self.blocks.append(block)
-        self.norm = make_norm(config) if config.norm_position == 'pre' else nn.Identity()
-        self.head = nn.Linear(config.d_model, config.vocab_size, bias=False)
-        self.head.weight = self.token_embedding.weight  # tied
-        cos, sin = rope_cache(config.block_size, config.d_head, config.rope_base)
-        self.register_buffer('cos', cos, persistent=False)
-        self.register_buffer('sin', sin, persistent=False)
-        for module in self.modules():  # the Transformer's initialisation; biases (gates, steps) keep the mixer's own
-            if isinstance(module, (nn.Linear, nn.Embedding)): nn.init.normal_(module.weight, std=0.02)
-        for block in self.blocks:  # the projections that write into the residual stream start smaller with depth
-            writers = [m for name, m in block.attn.named_modules() if name.split('.')[-1] == 'out'] + [block.mlp.down]
-            for module in writers: nn.init.normal_(module.weight, std=0.02 / math.sqrt(2 * config.n_layer))
+        build_stack(self, config, lambda layer: self.block(config, layer))
+
+    def block(self, config: MixerLMConfig, layer: int) -> Block:
+        "Chapter 13's block with this model's mixer in place of attention."
+        block = Block(config)
+        block.attn = self.mixers[config.mixer](config, layer)  # the one change
+        return block
 
     def forward(self, idx: torch.Tensor, # [B, T] token ids
                ) -> torch.Tensor:
