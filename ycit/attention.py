@@ -6,8 +6,10 @@
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -16,7 +18,7 @@ from .lm import TokenMixer, check_context, check_positive
 from .train import Rung, TrainConfig
 
 # %% auto #0
-__all__ = ['SOFT_ATTENTION_RUNG', 'lookup_batch', 'LookupConfig', 'LookupAttention', 'sample_reads', 'reinforce_loss',
+__all__ = ['SOFT_ATTENTION_RUNG', 'lookup_batch', 'LookupConfig', 'LookupAttention', 'sample_reads', 'reinforce_loss', 'CMAES',
            'causal_mask', 'causal_attention', 'attention_entropy', 'CausalSelfAttention', 'RawSelfAttention',
            'AttentionLMConfig', 'AttentionBlock', 'AttentionLM', 'AttentionMixer']
 
@@ -88,6 +90,72 @@ def reinforce_loss(probs: torch.Tensor, # [B, T, T] attention probabilities
     loss = losses.gather(-1, reads[..., None]).squeeze(-1)
     logp = probs.gather(-1, reads[..., None]).squeeze(-1).clamp_min(1e-30).log()
     return (loss + (loss.detach() - baseline) * logp)[scored].mean()
+
+# %% ../nbs/11_attention.ipynb #f1bfedbc
+class CMAES:
+    "CMA-ES after Hansen's tutorial (arXiv:1604.00772), minimising: `ask` for candidates, `tell` their fitness."
+    def __init__(self, mean: np.ndarray, # [n] the starting point: the search distribution's first mean
+                 sigma: float, # the initial step size σ
+                 population: int | None = None, # λ, candidates per generation (at least 2); default 4 + ⌊3 ln n⌋
+                 seed: int = 0): # seeds the sampling
+        mean = np.asarray(mean, dtype=float)
+        if mean.ndim != 1 or mean.size == 0 or not np.isfinite(mean).all():
+            raise ValueError(f'mean must be a non-empty finite 1-d array, got shape {mean.shape}')
+        if not (isinstance(sigma, numbers.Real) and math.isfinite(sigma) and sigma > 0):
+            raise ValueError(f'sigma must be a positive finite number, got {sigma!r}')
+        n = mean.size
+        if population is None: population = 4 + int(3 * math.log(n))
+        if not isinstance(population, (int, np.integer)) or population < 2:
+            raise ValueError(f'population must be an integer of at least 2, got {population!r}')
+        mu = population // 2
+        weights = math.log((population + 1) / 2) - np.log(np.arange(1, mu + 1))  # positive, falling with rank
+        self.weights = weights / weights.sum()
+        self.mu_eff = mu_eff = 1 / (self.weights ** 2).sum()          # variance-effective number of parents
+        self.c_sigma = (mu_eff + 2) / (n + mu_eff + 5)
+        self.d_sigma = 1 + 2 * max(0., math.sqrt((mu_eff - 1) / (n + 1)) - 1) + self.c_sigma
+        self.c_c = (4 + mu_eff / n) / (n + 4 + 2 * mu_eff / n)
+        self.c_1 = 2 / ((n + 1.3) ** 2 + mu_eff)
+        self.c_mu = min(1 - self.c_1, 2 * (mu_eff - 2 + 1 / mu_eff) / ((n + 2) ** 2 + mu_eff))
+        self.chi_n = math.sqrt(n) * (1 - 1 / (4 * n) + 1 / (21 * n ** 2))  # E||N(0, I)||
+        self.n, self.population, self.mean, self.sigma = n, int(population), mean.copy(), float(sigma)
+        self.p_sigma, self.p_c = np.zeros(n), np.zeros(n)             # the two evolution paths
+        self.C, self.B, self.D = np.eye(n), np.eye(n), np.ones(n)     # C = B diag(D²) Bᵀ
+        self.rng = np.random.default_rng(seed)
+        self.generation, self.evaluations, self._steps = 0, 0, None
+
+    def ask(self) -> np.ndarray:
+        "Sample λ candidates [λ, n] from N(mean, σ² C)."
+        z = self.rng.standard_normal((self.population, self.n))
+        self._steps = (z * self.D) @ self.B.T                          # y = B D z ~ N(0, C)
+        return self.mean + self.sigma * self._steps
+
+    def tell(self, fitness: np.ndarray) -> None:
+        "Update the mean, step size, paths and covariance from the fitness (lower is better) of the last `ask`."
+        if self._steps is None: raise ValueError('tell() needs a preceding ask(): it ranks the candidates that ask() returned')
+        fitness = np.asarray(fitness, dtype=float)
+        if fitness.shape != (self.population,):
+            raise ValueError(f'expected one fitness per candidate, shape ({self.population},), got shape {fitness.shape}')
+        if not np.isfinite(fitness).all():
+            raise ValueError(f'fitness must be finite, got {fitness[~np.isfinite(fitness)][0]} for candidate '
+                             f'{np.flatnonzero(~np.isfinite(fitness))[0]}')
+        n, w = self.n, self.weights
+        best = self._steps[np.argsort(fitness, kind='stable')[:len(w)]]  # the μ best steps, best first
+        step = w @ best                                                  # y_w
+        self.mean = self.mean + self.sigma * step
+        self.generation += 1; self.evaluations += self.population
+        whiten = (self.B / self.D) @ self.B.T                            # C^(-1/2)
+        self.p_sigma = (1 - self.c_sigma) * self.p_sigma + math.sqrt(self.c_sigma * (2 - self.c_sigma) * self.mu_eff) * whiten @ step
+        path_length = np.linalg.norm(self.p_sigma)
+        self.sigma *= math.exp(self.c_sigma / self.d_sigma * (path_length / self.chi_n - 1))
+        # stall the rank-one path while p_sigma is long (σ is growing fast), so C does not stretch too quickly
+        stall = path_length / math.sqrt(1 - (1 - self.c_sigma) ** (2 * self.generation)) >= (1.4 + 2 / (n + 1)) * self.chi_n
+        self.p_c = (1 - self.c_c) * self.p_c + (not stall) * math.sqrt(self.c_c * (2 - self.c_c) * self.mu_eff) * step
+        lost = stall * self.c_c * (2 - self.c_c)                         # variance the stalled path did not add
+        self.C = ((1 + self.c_1 * lost - self.c_1 - self.c_mu) * self.C + self.c_1 * np.outer(self.p_c, self.p_c)
+                  + self.c_mu * (best.T * w) @ best)
+        eigenvalues, self.B = np.linalg.eigh((self.C + self.C.T) / 2)
+        self.D = np.sqrt(np.maximum(eigenvalues, 1e-300))
+        self._steps = None
 
 # %% ../nbs/11_attention.ipynb #09bdcf95
 def causal_mask(n_queries: int, n_keys: int, device=None) -> torch.Tensor:

@@ -23,7 +23,7 @@ from tqdm import tqdm
 from .cli import console_script
 from .fast_weights import FastWeightConfig, FastWeightLM
 from .data import DEV_FRAC, write_atomic
-from .evidence import block_counts, format_interval, paired_bootstrap, score_run
+from .evidence import block_counts, format_interval, paired_bootstrap, read_records, score_run
 from .protocol import (INIT_SEED, MAX_EXTENSIONS, _extensions, chosen_lrs, ngram_bar_record, pinned_pool, rung_style,
                            sweep_of)
 from .lm import check_causal_mixer, count_params, markdown_table
@@ -35,7 +35,7 @@ from .transformer import MixerLM, MixerLMConfig
 __all__ = ['CONTROLLED_RUNGS', 'CONTROLLED', 'CONTROLLED_BLOCK', 'CONTROLLED_CONTEXT', 'CONTROLLED_BATCH', 'PARAM_BOUND',
            'NO_OWN_WEIGHTS', 'CONTROLLED_VERSION', 'ycit_controlled_script', 'ControlledRung', 'controlled_model',
            'check_controlled', 'ControlledSettings', 'EarlyStopping', 'ControlledKey', 'run_controlled_key',
-           'read_records', 'next_runs', 'ControlledRow', 'ControlledSummary', 'controlled_summary', 'run_controlled',
+           'next_runs', 'ControlledRow', 'ControlledSummary', 'controlled_summary', 'run_controlled',
            'controlled_markdown', 'plot_controlled_steps', 'plot_controlled_curves', 'controlled_progress',
            'ycit_controlled', 'write_controlled']
 
@@ -201,19 +201,6 @@ def _run_controlled_one(key: ControlledKey, settings: ControlledSettings, path: 
     return key.file
 
 # %% ../nbs/15b_controlled.ipynb #2f70e5e7
-def read_records(runs: str | Path, version: str = CONTROLLED_VERSION) -> dict[str, dict]:
-    "Every record under `runs` by file name; `ValueError` naming a truncated or corrupt record, or one of another version."
-    records = {}
-    for path in sorted(Path(runs).glob('*.json')):
-        try: record = json.loads(path.read_text())
-        except (json.JSONDecodeError, UnicodeDecodeError) as e:
-            raise ValueError(f'{path}: not a complete record ({e}); delete it and resume to run it again') from None
-        if not isinstance(record, dict) or record.get('version') != version:
-            found = record.get('version') if isinstance(record, dict) else type(record).__name__
-            raise ValueError(f'{path}: a record of protocol {found!r}, not {version!r}; use a new folder for this protocol')
-        records[path.name] = record
-    return records
-
 def next_runs(records: dict[str, dict], settings: ControlledSettings) -> list[ControlledKey]:
     "The runs that can start now, in order: the ladder's sweeps (seed 0), its other seeds at each chosen rate, then the detours' the same way."
     s = settings.as_dict()

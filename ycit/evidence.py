@@ -21,7 +21,7 @@ from .train import sliding_windows, token_losses
 
 # %% auto #0
 __all__ = ['WORD', 'BLOCK_CHARS', 'SCORE_WINDOW', 'window_offsets', 'copyable', 'word_interior', 'block_sums', 'score_run',
-           'paired_bootstrap', 'block_counts', 'format_interval', 'write_json']
+           'paired_bootstrap', 'block_counts', 'format_interval', 'write_json', 'read_records']
 
 # %% ../nbs/04b_evidence.ipynb #50d5c6a4
 WORD = re.compile(r'[A-Za-z]+')
@@ -116,3 +116,19 @@ def format_interval(c: dict | None, # a `paired_bootstrap` result, or None (an e
 def write_json(path: str | Path, obj) -> Path:
     "Write `obj` as JSON to `path` atomically."
     return write_atomic(path, json.dumps(obj, indent=1))
+
+# %% ../nbs/04b_evidence.ipynb #859928e3
+def read_records(runs: str | Path, # a folder of JSON records
+                 version: str, # the protocol version every record must carry
+                ) -> dict[str, dict]:
+    "Every record under `runs` by file name; `ValueError` naming a truncated or corrupt record, or one of another version."
+    records = {}
+    for path in sorted(Path(runs).glob('*.json')):
+        try: record = json.loads(path.read_text())
+        except (json.JSONDecodeError, UnicodeDecodeError) as e:
+            raise ValueError(f'{path}: not a complete record ({e}); delete it and resume to run it again') from None
+        if not isinstance(record, dict) or record.get('version') != version:
+            found = record.get('version') if isinstance(record, dict) else type(record).__name__
+            raise ValueError(f'{path}: a record of protocol {found!r}, not {version!r}; use a new folder for this protocol')
+        records[path.name] = record
+    return records

@@ -22,7 +22,7 @@ from tqdm import tqdm
 
 from .cli import console_script
 from .data import DEV_FRAC, write_atomic
-from .evidence import block_counts, block_sums, format_interval, paired_bootstrap, score_run, write_json
+from .evidence import block_counts, block_sums, format_interval, paired_bootstrap, read_records, score_run, write_json
 from .ladder import RUNGS, with_budget
 from .lm import markdown_table
 from .ngram import KneserNey, count_ngrams
@@ -148,8 +148,8 @@ def _settings(rungs, lrs, seeds, budgets, headline, wall_seconds, strongest, tex
             'max_extensions': MAX_EXTENSIONS}
 
 def _records(runs: Path) -> dict[str, dict]:
-    "Every stored record under `runs`, by file name."
-    return {p.name: json.loads(p.read_text()) for p in sorted(runs.glob('*.json'))}
+    "Every stored record under `runs`, by file name (`ValueError` naming a corrupt record, or one of another version)."
+    return read_records(runs, PROTOCOL_VERSION)
 
 def chosen_lrs(records: dict[str, dict], settings: dict) -> dict[str, float]:
     "Each rung's learning rate: the lowest dev loss of its sweep (headline budget, seed 0, the grid and its extensions)."
@@ -242,9 +242,7 @@ def protocol_summary(out: str | Path) -> dict:
     if not (out/'protocol.json').exists(): raise FileNotFoundError(f'no protocol records in {out} (no protocol.json)')
     settings, bar = json.loads((out/'protocol.json').read_text()), json.loads((out/'ngram_bar.json').read_text())
     records = _records(out/'runs')
-    stale = sorted({r['version'] for r in records.values()} - {PROTOCOL_VERSION})
     tune = lambda rung, lr: records.get(RunKey(rung, 'tokens', settings['headline_tokens'], lr, 0, 'tune').file)
-    if stale: raise ValueError(f'{out} holds records of protocol version(s) {stale}, not {PROTOCOL_VERSION}')
     chosen = chosen_lrs(records, settings)
     counts = block_counts(bar['val_targets'])
     def runs_of(rung, budget, amount):
