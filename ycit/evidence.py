@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Sequence
@@ -16,12 +17,14 @@ import torch
 from torch import nn
 
 from .data import write_atomic
+from .lm import markdown_table
 from .tokenise import TokenData
 from .train import sliding_windows, token_losses
 
 # %% auto #0
-__all__ = ['WORD', 'BLOCK_CHARS', 'SCORE_WINDOW', 'window_offsets', 'copyable', 'word_interior', 'block_sums', 'score_run',
-           'paired_bootstrap', 'block_counts', 'format_interval', 'write_json', 'read_records']
+__all__ = ['WORD', 'BLOCK_CHARS', 'SCORE_WINDOW', 'FAIR_LADDER_SUMMARY', 'window_offsets', 'copyable', 'word_interior',
+           'block_sums', 'score_run', 'paired_bootstrap', 'block_counts', 'format_interval', 'Interval', 'FairRung',
+           'FairLadder', 'fair_ladder', 'write_json', 'read_records']
 
 # %% ../nbs/04b_evidence.ipynb #50d5c6a4
 WORD = re.compile(r'[A-Za-z]+')
@@ -106,11 +109,125 @@ def block_counts(n_targets: int, block: int = BLOCK_CHARS) -> list[int]:
     return [min(block, n_targets - i) for i in range(0, n_targets, block)]
 
 # %% ../nbs/04b_evidence.ipynb #0dc73aac
-def format_interval(c: dict | None, # a `paired_bootstrap` result, or None (an empty cell)
+def format_interval(c, # a `paired_bootstrap` result or an `Interval`, or None (an empty cell)
                     digits: int = 3) -> str:
     "A paired difference as '-0.123 [-0.140, -0.106]', with 'tie' when the interval holds 0."
     if c is None: return ''
+    if not isinstance(c, dict): c = {'diff': c.diff, 'lo': c.lo, 'hi': c.hi, 'tie': c.tie}  # an `Interval`
     return f"{c['diff']:+.{digits}f} [{c['lo']:+.{digits}f}, {c['hi']:+.{digits}f}]" + (' tie' if c['tie'] else '')
+
+# %% ../nbs/04b_evidence.ipynb #a339e35b
+FAIR_LADDER_SUMMARY = Path('ladder/protocol/summary.json')  # relative to nbs/, where the chapters run
+
+@dataclass(frozen=True)
+class Interval:
+    "A paired difference `a - b` in nats/char with its 95% block-bootstrap interval (`paired_bootstrap`), and what `b` was."
+    diff: float
+    lo: float
+    hi: float
+    tie: bool
+    against: str | None = None # the rung (or 'bar') it is compared with, where the record says
+
+    @classmethod
+    def of(cls, c: dict | None, against: str | None = None) -> Interval | None:
+        "The interval of a stored `paired_bootstrap` result (None stays None)."
+        if c is None: return None
+        return cls(c['diff'], c['lo'], c['hi'], c['tie'], c.get('rung', against))
+
+    @property
+    def better(self) -> bool:
+        "The whole interval below zero: `a` has the lower loss."
+        return self.hi < 0
+
+    @property
+    def worse(self) -> bool:
+        "The whole interval above zero: `a` has the higher loss."
+        return self.lo > 0
+
+    def __str__(self) -> str: return format_interval(self)
+
+@dataclass(frozen=True)
+class FairRung:
+    "One rung of the fair ladder, as its stored summary holds it: the headline budget's row, its loss by budget, its position curve."
+    name: str
+    detour: bool
+    lr: float # chosen on dev
+    params: int
+    seeds: int
+    val_loss: float # mean over seeds at the headline budget, nats/char
+    sd: float
+    val_bpc: float
+    dev_loss: float
+    in_context: float # mean loss at window positions 1-8 minus the last 16 (mean over seeds)
+    in_context_sd: float
+    copyable: float
+    other: float
+    step: Interval | None # against the previous rung (a detour: against the rung it branches from)
+    vs_bar: Interval
+    by_tokens: dict # budget (tokens) -> (mean, sd) validation loss over seeds
+    bar_by_tokens: dict # budget (tokens) -> Interval against the n-gram bar
+    position_loss: list # mean loss at each window position, headline budget
+
+@dataclass(frozen=True)
+class FairLadder:
+    "The fair ladder's stored summary (`ladder/protocol/summary.json`), typed: what a chapter reads of it."
+    settings: dict
+    bar: dict # the n-gram bar: name, order, val_loss
+    rungs: dict # name -> FairRung, in the ladder's order (detours last)
+    sweep: dict # name -> {learning rate: dev loss}
+    at_top_budget: dict # name -> position curve, in-context score, copyable/other split at the largest budget
+
+    @classmethod
+    def read(cls, path: str | Path = FAIR_LADDER_SUMMARY) -> FairLadder:
+        "Read and type the summary at `path`."
+        path = Path(path)
+        if not path.is_file(): raise FileNotFoundError(f'no fair-ladder summary at {path}: run `ycit_protocol` first')
+        s = json.loads(path.read_text())
+        tokens = {r['name']: r for r in s['by_tokens']}
+        def rung(r, detour):
+            budgets = tokens[r['name']]
+            return FairRung(r['name'], detour, r['lr'], r['params'], r['seeds'], r['val_loss'], r['sd'], r['val_bpc'],
+                            r['dev_loss'], r['in_context'], r['in_context_sd'], r['copyable'], r['other'], Interval.of(r.get('vs_previous')),
+                            Interval.of(r['vs_bar'], 'bar'),
+                            {float(b): tuple(budgets[b]) for b in budgets if b not in ('name', 'vs_bar')},
+                            {float(b): Interval.of(c, 'bar') for b, c in budgets.get('vs_bar', {}).items()},
+                            s['position_loss'][r['name']])
+        rungs = {r['name']: rung(r, False) for r in s['headline']} | {r['name']: rung(r, True) for r in s['detours']}
+        sweep = {name: {float(lr): dev for lr, dev in by_lr.items()} for name, by_lr in s['sweep'].items()}
+        return cls(s['settings'], s['bar'], rungs, sweep, {r['name']: r for r in s['context_at_top_budget']})
+
+    def __getitem__(self, name: str) -> FairRung:
+        if name not in self.rungs: raise ValueError(f'{name!r} is not a rung of the fair ladder; it has {list(self.rungs)}')
+        return self.rungs[name]
+
+    @property
+    def budgets(self) -> list[float]:
+        "The token budgets every rung was trained at."
+        return [float(b) for b in self.settings['budgets']]
+
+def fair_ladder(names: Sequence[str], # rungs to show, in the ladder's order
+                path: str | Path = FAIR_LADDER_SUMMARY, # the fair-ladder protocol's summary.json
+                sweeps: Sequence[str] = (), # rungs whose learning-rate sweep (dev loss by rate) to list too
+               ) -> str:
+    "What the fair ladder (chapter 15) measured for rungs `names`: loss by budget, each step at the headline budget, the settings."
+    ladder = FairLadder.read(path)
+    unknown = [n for n in names if n not in ladder.rungs]
+    if unknown: raise ValueError(f'{unknown} are not rungs of the fair ladder; it has {list(ladder.rungs)}')
+    def step(rung):
+        c = rung.step
+        if c is None: return ''
+        return f"{format_interval(c).removesuffix(' tie')} vs {c.against}: {'tie' if c.tie else 'better' if c.better else 'worse'}"
+    table = [{'name': n, **{f'{b:g}': '{:.3f} ± {:.3f}'.format(*ladder[n].by_tokens[b]) for b in ladder.budgets
+                            if b in ladder[n].by_tokens}, 'step': step(ladder[n])} for n in names]
+    settings, bar = ladder.settings, ladder.bar
+    lines = [markdown_table(table, [('name', 'rung', '')] + [(f'{b:g}', f'{b:,.0f} tokens', '') for b in ladder.budgets]
+                            + [('step', f"step at {settings['headline_tokens']:,} tokens (95% interval)", '')]),
+             f"{settings['seeds']} seeds, batches of {settings['batch']} x {settings['block']} characters; "
+             f"n-gram bar: {bar['name']}, {bar['val_loss']:.4f} nats/char",
+             'learning rate chosen on dev: ' + ', '.join(f'{n} {ladder[n].lr:g}' for n in names)]
+    lines += [f'dev loss by learning rate, {n}: ' + ', '.join(f'{lr:g} {loss:.3f}' for lr, loss in ladder.sweep[n].items())
+              for n in sweeps]
+    return '\n'.join(lines)
 
 # %% ../nbs/04b_evidence.ipynb #075fd3d1
 def write_json(path: str | Path, obj) -> Path:

@@ -33,10 +33,10 @@ from .data import atomic_file
 from .tokenise import TokenData
 
 # %% auto #0
-__all__ = ['CHECKPOINT_FORMAT', 'EVAL_SEED', 'BIGRAM_RUNG', 'FAIR_LADDER_SUMMARY', 'BigramConfig', 'Bigram', 'sliding_windows',
-           'token_losses', 'evaluate', 'TrainConfig', 'learning_rate', 'make_optimizer', 'train_step', 'config_dict',
-           'vocab_info', 'save_checkpoint', 'read_checkpoint', 'load_checkpoint', 'load_model', 'Result',
-           'compile_module', 'show_progress', 'train', 'plot_history', 'Rung', 'read_fair_ladder', 'fair_ladder']
+__all__ = ['CHECKPOINT_FORMAT', 'EVAL_SEED', 'BIGRAM_RUNG', 'BigramConfig', 'Bigram', 'sliding_windows', 'token_losses',
+           'evaluate', 'TrainConfig', 'learning_rate', 'make_optimizer', 'train_step', 'config_dict', 'vocab_info',
+           'save_checkpoint', 'read_checkpoint', 'load_checkpoint', 'load_model', 'Result', 'compile_module',
+           'show_progress', 'train', 'plot_history', 'Rung']
 
 # %% ../nbs/04_train.ipynb #b2ac7239
 @dataclass
@@ -545,39 +545,3 @@ class Rung:
 
 BIGRAM_RUNG = Rung('bigram', '1 char', lambda vocab_size, block_size: Bigram(BigramConfig(vocab_size, block_size)),
                    TrainConfig(steps=2000, batch_size=32, block_size=64, lr=0.03, warmup_steps=20, weight_decay=0.1))
-
-# %% ../nbs/04_train.ipynb #5ded6568
-FAIR_LADDER_SUMMARY = Path('ladder/protocol/summary.json')  # relative to nbs/, where the chapters run
-
-def read_fair_ladder(path: str | Path = FAIR_LADDER_SUMMARY) -> dict:
-    "The fair-ladder protocol's stored summary (chapter 15's `summary.json`)."
-    path = Path(path)
-    if not path.is_file(): raise FileNotFoundError(f'no fair-ladder summary at {path}: run `ycit_protocol` first')
-    return json.loads(path.read_text())
-
-def fair_ladder(names: Sequence[str], # rungs to show, in the ladder's order
-                path: str | Path = FAIR_LADDER_SUMMARY, # the fair-ladder protocol's summary.json
-                sweeps: Sequence[str] = (), # rungs whose learning-rate sweep (dev loss by rate) to list too
-               ) -> str:
-    "What the fair ladder (chapter 15) measured for rungs `names`: loss by budget, each step at the headline budget, the settings."
-    summary = read_fair_ladder(path)
-    rows, head = {r['name']: r for r in summary['by_tokens']}, {r['name']: r for r in summary['headline']}
-    unknown = [n for n in names if n not in rows]
-    if unknown: raise ValueError(f'{unknown} are not rungs of the fair ladder; it has {list(rows)}')
-    budgets = [f"{b:g}" for b in summary['settings']['budgets']]
-    def step(name):
-        c = head.get(name, {}).get('vs_previous')
-        if c is None: return ''
-        verdict = 'tie' if c['tie'] else ('better' if c['hi'] < 0 else 'worse')
-        return f"{c['diff']:+.3f} [{c['lo']:+.3f}, {c['hi']:+.3f}] vs {c['rung']}: {verdict}"
-    table = [{'name': n, **{b: f'{rows[n][b][0]:.3f} ± {rows[n][b][1]:.3f}' for b in budgets if b in rows[n]}, 'step': step(n)}
-             for n in names]
-    settings, bar = summary['settings'], summary['bar']
-    lines = [markdown_table(table, [('name', 'rung', '')] + [(b, f'{float(b):,.0f} tokens', '') for b in budgets]
-                            + [('step', f"step at {settings['headline_tokens']:,} tokens (95% interval)", '')]),
-             f"{settings['seeds']} seeds, batches of {settings['batch']} x {settings['block']} characters; "
-             f"n-gram bar: {bar['name']}, {bar['val_loss']:.4f} nats/char",
-             'learning rate chosen on dev: ' + ', '.join(f"{n} {summary['chosen_lrs'][n]:g}" for n in names)]
-    lines += [f'dev loss by learning rate, {n}: ' + ', '.join(f'{lr} {loss:.3f}' for lr, loss in summary['sweep'][n].items())
-              for n in sweeps]
-    return '\n'.join(lines)
