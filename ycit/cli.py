@@ -5,12 +5,26 @@
 # %% ../nbs/cli.ipynb #fbcc34fc
 from __future__ import annotations
 
+import argparse
+import sys
 from typing import Callable
 
 from fastcore.script import anno_parser
 
 # %% auto #0
-__all__ = ['console_script']
+__all__ = ['spelled_as_known', 'console_script']
+
+# %% ../nbs/cli.ipynb #3697990b
+def spelled_as_known(parser: argparse.ArgumentParser, argv: list[str]) -> list[str]:
+    "`argv` with each `--option` (or `--option=value`) in the spelling `parser` knows: `--top_k` and `--top-k` alike."
+    known = {option for action in parser._actions for option in action.option_strings}
+    def respell(token: str) -> str:
+        name, equals, value = token.partition('=')
+        if not name.startswith('--') or name in known: return token
+        for other in (name[:2] + name[2:].replace('_', '-'), name[:2] + name[2:].replace('-', '_')):
+            if other in known: return other + equals + value
+        return token
+    return [respell(token) for token in argv]
 
 # %% ../nbs/cli.ipynb #4eb04046
 def console_script(command: Callable, # a function made a command line by `fastcore.script.call_parse`
@@ -18,7 +32,7 @@ def console_script(command: Callable, # a function made a command line by `fastc
     "Entry point for `command` as a console script: a bad value or a missing file ends it in one line, not a traceback."
     def main():
         parser = anno_parser(command, prog=command.__name__)
-        args = vars(parser.parse_args())
+        args = vars(parser.parse_args(spelled_as_known(parser, sys.argv[1:])))
         for hidden in ('pdb', 'xtra'): args.pop(hidden, None)  # fastcore's debugging switches, unused here
         try: command(**args)
         except (ValueError, OSError) as e: parser.exit(2, f'{parser.prog}: error: {e}\n')
