@@ -202,24 +202,21 @@ def _run_controlled_one(key: ControlledKey, settings: ControlledSettings, path: 
 
 # %% ../nbs/15b_controlled.ipynb #2f70e5e7
 def next_runs(records: dict[str, dict], settings: ControlledSettings) -> list[ControlledKey]:
-    "The runs that can start now, in order: the ladder's sweeps (seed 0), its other seeds at each chosen rate, then the detours' the same way."
-    s = settings.as_dict()
-    sweeps, seeds = {False: [], True: []}, {False: [], True: []}  # by detour or not
+    "The runs that can start now, in order: the ladder's sweeps (seed 0), its other seeds at each chosen rate, then each detour in turn (its sweep, then its seeds)."
+    s, sweeps, seeds, detours = settings.as_dict(), [], [], []
     for rung in settings.rungs:
-        kind = CONTROLLED[rung].detour
         sweep = sweep_of(records, s, rung)
         missing = [lr for lr in settings.lrs if lr not in sweep]
-        if missing:
-            sweeps[kind] += [ControlledKey(rung, lr, 0) for lr in missing]
-            continue
-        extension = _extensions(records, s, [rung])
-        if extension:
-            sweeps[kind].append(ControlledKey(rung, extension[0].lr, 0))
-            continue
-        lr = min(sweep, key=sweep.get)
-        seeds[kind] += [ControlledKey(rung, lr, seed) for seed in range(1, settings.seeds)
-                        if ControlledKey(rung, lr, seed).file not in records]
-    return sweeps[False] + seeds[False] + sweeps[True] + seeds[True]
+        extension = [] if missing else _extensions(records, s, [rung])
+        if missing or extension:
+            runs, kind = [ControlledKey(rung, lr, 0) for lr in missing] or [ControlledKey(rung, extension[0].lr, 0)], sweeps
+        else:
+            lr = min(sweep, key=sweep.get)
+            runs, kind = [ControlledKey(rung, lr, seed) for seed in range(1, settings.seeds)
+                          if ControlledKey(rung, lr, seed).file not in records], seeds
+        if CONTROLLED[rung].detour: detours += runs  # a detour finishes before the next one is preferred
+        else: kind += runs
+    return sweeps + seeds + detours
 
 # %% ../nbs/15b_controlled.ipynb #47533427
 @dataclass
