@@ -33,11 +33,12 @@ from .transformer import MixerLM, MixerLMConfig
 
 # %% auto #0
 __all__ = ['CONTROLLED_RUNGS', 'CONTROLLED', 'CONTROLLED_BLOCK', 'CONTROLLED_CONTEXT', 'CONTROLLED_BATCH', 'PARAM_BOUND',
-           'NO_OWN_WEIGHTS', 'CONTROLLED_VERSION', 'ycit_controlled_script', 'ControlledRung', 'controlled_model',
-           'check_controlled', 'ControlledSettings', 'EarlyStopping', 'ControlledKey', 'run_controlled_key',
-           'next_runs', 'ControlledRow', 'ControlledSummary', 'controlled_summary', 'run_controlled',
-           'controlled_markdown', 'plot_controlled_steps', 'plot_controlled_curves', 'controlled_progress',
-           'ycit_controlled', 'write_controlled']
+           'NO_OWN_WEIGHTS', 'CONTROLLED_VERSION', 'CONTROLLED_DIR', 'ycit_controlled_script', 'ControlledRung',
+           'controlled_model', 'check_controlled', 'ControlledSettings', 'EarlyStopping', 'ControlledKey',
+           'run_controlled_key', 'next_runs', 'ControlledRow', 'ControlledSummary', 'controlled_summary',
+           'run_controlled', 'controlled_markdown', 'plot_controlled_steps', 'plot_controlled_curves',
+           'controlled_progress', 'controlled_checkpoints', 'crossings', 'ycit_controlled', 'write_controlled',
+           'read_controlled']
 
 # %% ../nbs/15b_controlled.ipynb #a7338e52
 @dataclass(frozen=True)
@@ -348,12 +349,16 @@ def run_controlled(out: str | Path, # folder for protocol.json, bar.json, runs/
     return controlled_summary(out)
 
 # %% ../nbs/15b_controlled.ipynb #3de7c3f1
-def controlled_markdown(summary: ControlledSummary) -> str:
+def controlled_markdown(summary: ControlledSummary,
+                        names: Sequence[str] | None = None, # only these rungs' rows, without the header (None: every row, with it)
+                       ) -> str:
     "The controlled ladder as a markdown table: a row per finished rung, its chosen rate, spread and paired intervals."
     s, bar = summary.settings, summary.bar
     rows = [{**dataclasses.asdict(r), 'loss': f'{r.val_loss:.4f} ± {r.val_sd:.4f}', 'step': format_interval(r.vs_previous),
              'vs_bar': format_interval(r.vs_bar), 'compare': r.previous or '', 'best': f'{r.best_tokens / 1e6:.1f}M',
              'stopped': f'{r.stopped_early}/{r.seeds}', 'chapter': r.chapter} for r in summary.rows]
+    if names is not None:
+        rows = [summary.row(name) and next(row for row in rows if row['name'] == name) for name in names]
     head = (f"Every rung: the same block ({s['block']['n_layer']} pre-norm blocks of width {s['block']['d_model']}, "
             f"{s['block']['mlp'].upper()} MLP, {s['block']['norm'].upper()}Norm, tied embeddings), context {s['context']}, "
             f"batch {s['batch']}, AdamW with warmup and cosine decay over a cap of {s['cap_tokens'] / 1e6:.1f}M tokens; only "
@@ -368,6 +373,7 @@ def controlled_markdown(summary: ControlledSummary) -> str:
                                   ('stopped', 'stopped early', ''), ('loss', 'val loss (nats/char)', ''),
                                   ('val_bpc', 'bits/char', '.3f'), ('compare', 'compared with', ''),
                                   ('step', 'difference (95% CI)', ''), ('vs_bar', f"vs {bar['name']}", '')])
+    if names is not None: return table
     pending = f"\n\nStill running or not started: {', '.join(summary.pending)}." if summary.pending else ''
     return f'{head}\n\n{table}{pending}'
 
@@ -406,7 +412,7 @@ def plot_controlled_curves(out: str | Path, summary: ControlledSummary | None = 
     for ax, label in zip(axes, ('training tokens (millions)', 'CPU minutes of the run (one thread)')):
         ax.axhline(summary.bar['dev_loss'], color='black', ls=':', lw=1, label=f"{summary.bar['name']} (dev)" if ax is axes[0] else None)
         ax.set_xlabel(label); ax.grid(alpha=0.3)
-    axes[0].set_ylabel('dev loss (nats/char)')
+    axes[0].set_ylabel('dev loss (nats/char), non-overlapping windows')
     lows = [p['dev_loss'] for rec in records.values() for p in rec['dev_curve']]
     if lows: axes[0].set_ylim(min(lows + [summary.bar['dev_loss']]) - 0.03, min(max(lows), min(lows) + 0.9))
     fig.legend(loc='center right', fontsize=8, frameon=False)
@@ -432,6 +438,36 @@ def controlled_progress(out: str | Path) -> str:
     table = markdown_table(rows, [('name', 'rung', ''), ('sweep', 'dev loss by learning rate (seed 0)', ''),
                                   ('lr', 'chosen', ''), ('seeds', 'seeds done', ''), ('best', 'tokens at best dev', '')])
     return f"{len(records)} runs finished.\n\n{table}"
+
+# %% ../nbs/15b_controlled.ipynb #ba040d7c
+def controlled_checkpoints(out: str | Path, # the protocol's folder (its records)
+                           at: Sequence[float], # checkpoints: training tokens, or CPU seconds
+                           by: str = 'tokens', # 'tokens' or 'cpu_seconds'
+                           summary: ControlledSummary | None = None,
+                          ) -> dict[str, list[float]]:
+    "Each finished rung's best dev loss reached by each checkpoint (mean over its seeds), by rung name."
+    if by not in ('tokens', 'cpu_seconds'): raise ValueError(f"by must be 'tokens' or 'cpu_seconds', got {by!r}")
+    summary = summary or controlled_summary(out)
+    records, found = read_records(Path(out)/'runs', summary.settings['version']), {}
+    for r in summary.rows:
+        best = []
+        for rec in _seed_records(records, r.name, r.lr, r.seeds):
+            xs = np.array([p[by] for p in rec['dev_curve']])
+            ys = np.minimum.accumulate([p['dev_loss'] for p in rec['dev_curve']])
+            if min(at) < xs[0]: raise ValueError(f'checkpoint {min(at):g} comes before the first dev score ({xs[0]:g} {by})')
+            best.append([float(ys[np.searchsorted(xs, x, side='right') - 1]) for x in at])
+        found[r.name] = np.mean(best, axis=0).tolist()
+    return found
+
+def crossings(checkpoints: dict[str, list[float]], at: Sequence[float]) -> list[tuple[str, str, float, float]]:
+    "Pairs (a, b, x0, x1): a was behind b at checkpoint x0 and ahead of it at the next checkpoint x1."
+    names, found = list(checkpoints), []
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            for k in range(len(at) - 1):
+                before, after = checkpoints[a][k] - checkpoints[b][k], checkpoints[a][k + 1] - checkpoints[b][k + 1]
+                if before * after < 0: found.append((a, b, at[k], at[k + 1]) if after < 0 else (b, a, at[k], at[k + 1]))
+    return found
 
 # %% ../nbs/15b_controlled.ipynb #c4e76287
 @call_parse
@@ -472,5 +508,15 @@ def write_controlled(out: str | Path, summary: ControlledSummary) -> None:
         tmp = out/f'.{name}'
         plt.close(draw(tmp))
         tmp.replace(out/name)
+
+CONTROLLED_DIR = Path('ladder/controlled')  # the committed protocol, relative to nbs/ where the chapters run
+
+def read_controlled(out: str | Path = CONTROLLED_DIR) -> ControlledSummary:
+    "The summary `write_controlled` stored in `out/summary.json`, typed again (no records read, no bootstrap)."
+    path = Path(out)/'summary.json'
+    if not path.is_file(): raise FileNotFoundError(f'no controlled-ladder summary at {path}: run `ycit_controlled` first')
+    try: stored = json.loads(path.read_text())
+    except json.JSONDecodeError as error: raise ValueError(f'{path}: not a complete summary ({error})') from None
+    return ControlledSummary(**{**stored, 'rows': [ControlledRow(**row) for row in stored['rows']]})
 
 ycit_controlled_script = console_script(ycit_controlled)  # the console script's entry point (see `ycit.cli`)
