@@ -24,7 +24,7 @@ from .cli import console_script
 from .fast_weights import FastWeightConfig, FastWeightLM
 from .data import DEV_FRAC, write_atomic
 from .evidence import block_counts, format_interval, paired_bootstrap, read_records, score_run
-from .protocol import (INIT_SEED, MAX_EXTENSIONS, _extensions, chosen_lrs, ngram_bar_record, pinned_pool, rung_style,
+from .protocol import (INIT_SEED, MAX_EXTENSIONS, _extensions, chosen_lrs, ngram_bar_record, pinned_pool, RUNG_COLORS,
                            sweep_of)
 from .lm import check_causal_mixer, count_params, markdown_table
 from .tokenise import TokenData, corpus
@@ -33,12 +33,12 @@ from .transformer import MixerLM, MixerLMConfig
 
 # %% auto #0
 __all__ = ['CONTROLLED_RUNGS', 'CONTROLLED', 'CONTROLLED_BLOCK', 'CONTROLLED_CONTEXT', 'CONTROLLED_BATCH', 'PARAM_BOUND',
-           'NO_OWN_WEIGHTS', 'CONTROLLED_VERSION', 'CONTROLLED_DIR', 'ycit_controlled_script', 'ControlledRung',
-           'controlled_model', 'check_controlled', 'ControlledSettings', 'EarlyStopping', 'ControlledKey',
-           'run_controlled_key', 'next_runs', 'ControlledRow', 'ControlledSummary', 'controlled_summary',
-           'run_controlled', 'controlled_markdown', 'plot_controlled_steps', 'plot_controlled_curves',
-           'controlled_progress', 'controlled_checkpoints', 'crossings', 'ycit_controlled', 'write_controlled',
-           'read_controlled']
+           'NO_OWN_WEIGHTS', 'CONTROLLED_VERSION', 'CONTROLLED_COLORS', 'CONTROLLED_DIR', 'ycit_controlled_script',
+           'ControlledRung', 'controlled_model', 'check_controlled', 'ControlledSettings', 'EarlyStopping',
+           'ControlledKey', 'run_controlled_key', 'next_runs', 'ControlledRow', 'ControlledSummary',
+           'controlled_summary', 'run_controlled', 'controlled_markdown', 'plot_controlled_steps',
+           'plot_controlled_curves', 'controlled_progress', 'controlled_checkpoints', 'crossings', 'ycit_controlled',
+           'write_controlled', 'read_controlled']
 
 # %% ../nbs/15b_controlled.ipynb #a7338e52
 @dataclass(frozen=True)
@@ -381,12 +381,13 @@ def plot_controlled_steps(summary: ControlledSummary, path: str | Path | None = 
     "Each ladder step's paired difference in validation loss with its 95% interval (left of zero: the step helps)."
     import matplotlib.pyplot as plt
     steps = [r for r in summary.ladder if r.vs_previous is not None]
-    fig, ax = plt.subplots(figsize=(9, 0.45 * len(steps) + 1.6))
+    fig, ax = plt.subplots(figsize=(11, 0.45 * len(steps) + 1.6))
     for i, r in enumerate(steps):
         d = r.vs_previous
         helps = d['hi'] < 0
         colour = 'tab:green' if helps else ('tab:gray' if d['tie'] else 'tab:red')
         ax.errorbar(d['diff'], i, xerr=[[d['diff'] - d['lo']], [d['hi'] - d['diff']]], fmt='o', color=colour, capsize=3)
+        ax.text(1.02, i, format_interval(d), transform=ax.get_yaxis_transform(), va='center', fontsize=9, color=colour)
     ax.axvline(0, color='black', lw=0.8)
     ax.set_yticks(range(len(steps)), [f'{r.previous} → {r.name}' for r in steps], fontsize=10)
     ax.invert_yaxis(); ax.grid(axis='x', alpha=0.3)
@@ -396,28 +397,42 @@ def plot_controlled_steps(summary: ControlledSummary, path: str | Path | None = 
     if path is not None: fig.savefig(path, dpi=120)
     return fig
 
+CONTROLLED_COLORS = {**RUNG_COLORS, 'none': 'black', 'rope-head': 'tab:orange', 'elman': 'darkslategray'}  # one colour per rung
+
+def _mean_curve(records: list[dict], by: str, points: np.ndarray) -> np.ndarray:
+    "The seeds' mean best dev loss so far at each of `points` (tokens or CPU seconds); a stopped run keeps its best."
+    best = []
+    for rec in records:
+        xs, ys = np.array([p[by] for p in rec['dev_curve']]), np.minimum.accumulate([p['dev_loss'] for p in rec['dev_curve']])
+        best.append(ys[np.clip(np.searchsorted(xs, points, side='right') - 1, 0, None)])
+    return np.mean(best, axis=0)
+
 def plot_controlled_curves(out: str | Path, summary: ControlledSummary | None = None, path: str | Path | None = None):
-    "Dev loss against training tokens and against CPU seconds, every seed of every rung at its chosen rate."
+    "Best dev loss so far (mean over seeds) against training tokens and against CPU seconds, one line per finished rung."
     import matplotlib.pyplot as plt
     summary = summary or controlled_summary(out)
     records = read_records(Path(out)/'runs', summary.settings['version'])
-    fig, axes = plt.subplots(1, 2, figsize=(13, 5), sharey=True)
-    for i, r in enumerate(summary.rows):
-        style = {**rung_style('transformer' if r.name == 'transformer' else r.name, i), 'ls': '--' if r.detour else '-'}
-        for s, rec in enumerate(_seed_records(records, r.name, r.lr, r.seeds)):
-            curve = rec['dev_curve']
-            for ax, x in zip(axes, ('tokens', 'cpu_seconds')):
-                ax.plot([p[x] / (1e6 if x == 'tokens' else 60) for p in curve], [p['dev_loss'] for p in curve],
-                        label=r.name if s == 0 else None, alpha=0.9 if s == 0 else 0.45, **style)
+    fig, axes = plt.subplots(1, 2, figsize=(13, 5.5), sharey=True)
+    top, above = summary.bar['dev_loss'] + 0.4, []
+    for r in summary.rows:
+        runs = _seed_records(records, r.name, r.lr, r.seeds)
+        style = {'color': CONTROLLED_COLORS.get(r.name, 'grey'), 'lw': 2.4 if r.name == 'transformer' else 1.4,
+                 'ls': '--' if r.detour else '-'}
+        tokens = np.array(sorted({p['tokens'] for rec in runs for p in rec['dev_curve']}), dtype=float)
+        cpu = np.array(sorted({p['cpu_seconds'] for rec in runs for p in rec['dev_curve']}))
+        curve = _mean_curve(runs, 'tokens', tokens)
+        if curve.min() > top: above.append(r.name)
+        axes[0].plot(tokens / 1e6, curve, label=r.name, **style)
+        axes[1].plot(cpu / 60, _mean_curve(runs, 'cpu_seconds', cpu), **style)
     for ax, label in zip(axes, ('training tokens (millions)', 'CPU minutes of the run (one thread)')):
         ax.axhline(summary.bar['dev_loss'], color='black', ls=':', lw=1, label=f"{summary.bar['name']} (dev)" if ax is axes[0] else None)
-        ax.set_xlabel(label); ax.grid(alpha=0.3)
-    axes[0].set_ylabel('dev loss (nats/char), non-overlapping windows')
-    lows = [p['dev_loss'] for rec in records.values() for p in rec['dev_curve']]
-    if lows: axes[0].set_ylim(min(lows + [summary.bar['dev_loss']]) - 0.03, min(max(lows), min(lows) + 0.9))
-    fig.legend(loc='center right', fontsize=8, frameon=False)
-    fig.suptitle('Dev loss while training: by tokens seen (left) and by compute spent (right)', fontsize=11)
-    fig.tight_layout(rect=(0, 0, 0.86, 1))
+        ax.set_xlabel(label, fontsize=11); ax.grid(alpha=0.3)
+    axes[0].set_ylabel('best dev loss so far (nats/char), mean of seeds', fontsize=11)
+    axes[0].set_ylim(summary.bar['dev_loss'] - 0.06, top)
+    fig.legend(*axes[0].get_legend_handles_labels(), loc='center right', fontsize=9, frameon=False)
+    note = f" ({', '.join(above)} above the range shown)" if above else ''
+    fig.suptitle(f'Dev loss while training, by tokens seen (left) and by compute spent (right){note}', fontsize=11)
+    fig.tight_layout(rect=(0, 0, 0.87, 1))
     if path is not None: fig.savefig(path, dpi=120)
     return fig
 
