@@ -15,7 +15,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from .lm import TokenMixer, check_context, check_positive
-from .train import Rung, TrainConfig
+from .rung import Rung
+from .train import TrainConfig
 
 # %% auto #0
 __all__ = ['SOFT_ATTENTION_RUNG', 'lookup_batch', 'LookupConfig', 'LookupAttention', 'sample_reads', 'reinforce_loss', 'CMAES',

@@ -12,7 +12,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from .lm import TokenMixer, check_context, eval_mode, model_device
-from .train import Rung, TrainConfig
+from .rung import Rung
+from .train import TrainConfig
 
 # %% auto #0
 __all__ = ['CONV_TRAIN_CONFIG', 'BOW_RUNG', 'POSITIONAL_RUNG', 'CONV_RUNG', 'WindowConfig', 'BagOfWords', 'PositionalWindow',

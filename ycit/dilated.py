@@ -12,7 +12,8 @@ import torch.nn as nn
 
 from .conv import ConvBlock, ConvMixer
 from .lm import check_context
-from .train import Rung, TrainConfig
+from .rung import Rung
+from .train import TrainConfig
 
 # %% auto #0
 __all__ = ['DILATED_RUNG', 'receptive_field', 'DilatedConfig', 'DilatedConvLM', 'tiling_dilations', 'dilated_mixer']

@@ -21,7 +21,7 @@ from torch.nn.parallel import DistributedDataParallel
 
 from .cli import console_script
 from .tokenise import TokenData, corpus
-from .train import Result, Rung, TrainConfig, train
+from .train import Result, TrainConfig, train
 
 # %% auto #0
 __all__ = ['TORCHRUN_ENV', 'ERROR_WAIT_SECONDS', 'ycit_distributed_script', 'DataParallel', 'train_parallel', 'load_rung',
@@ -164,8 +164,9 @@ def train_parallel(model: nn.Module, data: TokenData, cfg: TrainConfig | None = 
 
 # %% ../nbs/04a_distributed.ipynb #7b860db3
 def load_rung(spec: str, # 'module:NAME', e.g. 'ycit.transformer:TRANSFORMER_RUNG'
-             ) -> Rung:
+             ): # the `Rung`
     "The `Rung` that `spec` names: the module that exports it and its name there."
+    from ycit.rung import Rung  # chapter 4c comes after this one: imported when a rung is named, as the rung's own module is
     module, _, name = spec.partition(':')
     if not module or not name:
         raise ValueError(f'a rung is named as module:NAME, e.g. ycit.transformer:TRANSFORMER_RUNG; got {spec!r}')
@@ -177,7 +178,7 @@ def load_rung(spec: str, # 'module:NAME', e.g. 'ycit.transformer:TRANSFORMER_RUN
 
 ERROR_WAIT_SECONDS = 10.0  # after a bad argument, how long processes other than rank 0 wait before they exit
 
-def ycit_distributed(rung: str = 'ycit.train:BIGRAM_RUNG', # the rung to train, as module:NAME (e.g. ycit.transformer:TRANSFORMER_RUNG)
+def ycit_distributed(rung: str = 'ycit.rung:BIGRAM_RUNG', # the rung to train, as module:NAME (e.g. ycit.transformer:TRANSFORMER_RUNG)
                      steps: int = None, # optimiser steps (default: the rung's own)
                      batch_size: int = None, # windows per step, all processes together (default: the rung's own)
                      seed: int = None, # seeds the batches, the dropout and the initial weights (default: the rung's own)

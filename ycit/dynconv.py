@@ -13,7 +13,8 @@ import torch.nn.functional as F
 
 from .conv import CausalConvLM, ProjectedMixer
 from .lm import check_context, check_positive
-from .train import Rung, TrainConfig
+from .rung import Rung
+from .train import TrainConfig
 
 # %% auto #0
 __all__ = ['DYNCONV_TRAIN_CONFIG', 'LIGHTCONV_RUNG', 'DYNCONV_RUNG', 'causal_windows', 'window_mask', 'local_conv',

@@ -15,7 +15,8 @@ import torch.nn.functional as F
 
 from .lm import check_context, eval_mode, model_device
 from .sample import check_sampling, row_streams, sample_next
-from .train import Rung, TrainConfig, learning_rate, make_optimizer, train_step
+from .rung import Rung
+from .train import TrainConfig, learning_rate, make_optimizer, train_step
 from .transformer import TRANSFORMER_RUNG, MixerLM, TransformerConfig, attend
 
 # %% auto #0

@@ -32,7 +32,8 @@ from .position import ROPE_ATTENTION_RUNG
 from .recurrent import GRU_RUNG, RNN_RUNG
 from .sample import generate
 from .tokenise import TokenData, corpus
-from .train import BIGRAM_RUNG, Result, Rung, TrainConfig, save_checkpoint, train
+from .rung import BIGRAM_RUNG, Rung
+from .train import Result, TrainConfig, save_checkpoint, train
 from .transformer import TRANSFORMER_LARGE_RUNG, TRANSFORMER_RECORD_RUNG, TRANSFORMER_RUNG
 
 # %% auto #0

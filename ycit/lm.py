@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math, os, platform
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Iterator, Sequence
 
 import numpy as np
@@ -16,9 +17,9 @@ from torch import nn
 
 # %% auto #0
 __all__ = ['CONTRACT', 'check_id_range', 'token_ids', 'check_ids_everywhere', 'check_context', 'this_machine', 'check_model',
-           'count_params', 'check_positive', 'model_device', 'pick_device', 'eval_mode', 'perturbation_influence',
-           'gradient_influence', 'input_gradient', 'future_leak', 'assert_causal', 'metrics', 'markdown_table',
-           'markdown_parts', 'show_markdown', 'TokenMixer', 'mixer_leak', 'check_causal_mixer']
+           'count_params', 'check_positive', 'model_device', 'pick_device', 'eval_mode', 'BigramConfig', 'Bigram',
+           'perturbation_influence', 'gradient_influence', 'input_gradient', 'future_leak', 'assert_causal', 'metrics',
+           'markdown_table', 'markdown_parts', 'show_markdown', 'TokenMixer', 'mixer_leak', 'check_causal_mixer']
 
 # %% ../nbs/01_lm.ipynb #f0fc63aa
 def check_id_range(ids: np.ndarray | torch.Tensor, vocab_size: int, what: str = 'token'):
@@ -131,6 +132,26 @@ def eval_mode(model: nn.Module) -> Iterator[nn.Module]:
     model.eval()
     try: yield model
     finally: model.train(was_training)
+
+# %% ../nbs/01_lm.ipynb #62ef851f
+@dataclass
+class BigramConfig:
+    "Hyperparameters of `Bigram`."
+    vocab_size: int = 65
+    block_size: int = 1024 # longest input accepted; the model itself reads only the current token
+
+class Bigram(nn.Module):
+    "The neural 2-gram: a learned table of next-token logits, one row per current token."
+    def __init__(self, config: BigramConfig):
+        super().__init__()
+        self.config, self.vocab_size, self.block_size = config, config.vocab_size, config.block_size
+        self.token_embedding = nn.Embedding(config.vocab_size, config.vocab_size)  # the table: one row of logits per token
+        nn.init.zeros_(self.token_embedding.weight)  # uniform predictions: the loss starts at log(V)
+
+    def forward(self, idx: torch.Tensor) -> torch.Tensor:
+        "Logits `[B, T, V]` for the token after each position of `idx`."
+        check_context(idx, self.block_size, self.vocab_size)
+        return self.token_embedding(idx)
 
 # %% ../nbs/01_lm.ipynb #803e342d
 @torch.no_grad()

@@ -15,7 +15,8 @@ import torch.nn.functional as F
 from .lm import check_context, check_positive, eval_mode, model_device
 from .conv import ProjectedMixer
 from .tokenise import CharTokenizer, TokenData
-from .train import Rung, TrainConfig
+from .rung import Rung
+from .train import TrainConfig
 
 # %% auto #0
 __all__ = ['MIXER_RUNG', 'CausalTokenMixing', 'MixerConfig', 'ChannelMLP', 'MixerBlock', 'Mixer', 'block_grad_norms',

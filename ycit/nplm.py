@@ -11,7 +11,8 @@ import torch
 import torch.nn as nn
 
 from .lm import check_context, check_positive
-from .train import Rung, TrainConfig
+from .rung import Rung
+from .train import TrainConfig
 
 # %% auto #0
 __all__ = ['NPLM_RUNG', 'NPLMConfig', 'nplm_params', 'NPLM']

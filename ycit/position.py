@@ -11,7 +11,7 @@ import torch
 import torch.nn as nn
 
 from .attention import SOFT_ATTENTION_RUNG, AttentionLM, AttentionLMConfig, CausalSelfAttention
-from .train import Rung
+from .rung import Rung
 
 # %% auto #0
 __all__ = ['POSITIONS', 'ROPE_ATTENTION_RUNG', 'frequencies', 'sinusoidal_encoding', 'rope_cache', 'apply_rope',

@@ -27,7 +27,8 @@ from .ladder import RUNGS, with_budget
 from .lm import markdown_table
 from .ngram import KneserNey, count_ngrams
 from .tokenise import TokenData, corpus
-from .train import Rung, TrainConfig, show_progress, train
+from .rung import Rung
+from .train import TrainConfig, show_progress, train
 
 # %% auto #0
 __all__ = ['PROTOCOL_VERSION', 'LR_GRID', 'BUDGETS', 'HEADLINE_TOKENS', 'PROTOCOL_BATCH', 'PROTOCOL_BLOCK', 'INIT_SEED',

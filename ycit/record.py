@@ -27,7 +27,8 @@ from .lm import check_model, markdown_table
 from .mixture import mixture_from_logprobs
 from .sample import generate
 from .tokenise import corpus
-from .train import Rung, TrainConfig, show_progress, token_losses, train
+from .rung import Rung
+from .train import TrainConfig, show_progress, token_losses, train
 from .transformer import TRANSFORMER_RECORD_RUNG, transformer_large_rung
 
 # %% auto #0

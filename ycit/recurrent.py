@@ -12,7 +12,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from .lm import TokenMixer, check_context, check_positive, eval_mode, model_device
-from .train import Rung, TrainConfig
+from .rung import Rung
+from .train import TrainConfig
 
 # %% auto #0
 __all__ = ['RECURRENT_CELLS', 'RECURRENT_TRAIN_CONFIG', 'RNN_RUNG', 'GRU_RUNG', 'ElmanRNN', 'RecurrentConfig', 'RecurrentLM',

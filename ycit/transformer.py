@@ -23,7 +23,8 @@ from .lm import check_context, check_positive, count_params
 from .mixer import MatrixMixer
 from .position import RoPESelfAttention, apply_rope, rope_cache
 from .recurrent import RecurrentMixer
-from .train import Rung, TrainConfig
+from .rung import Rung
+from .train import TrainConfig
 
 # %% auto #0
 __all__ = ['TRANSFORMER_RUNG', 'TRANSFORMER_LARGE_RUNG', 'TRANSFORMER_RECORD_RUNG', 'TOKEN_MIXERS', 'TransformerConfig',
