@@ -166,14 +166,14 @@ def train_parallel(model: nn.Module, data: TokenData, cfg: TrainConfig | None = 
 def load_rung(spec: str, # 'module:NAME', e.g. 'ycit.transformer:TRANSFORMER_RUNG'
              ): # the `Rung`
     "The `Rung` that `spec` names: the module that exports it and its name there."
-    from ycit.rung import Rung  # chapter 4c comes after this one: imported when a rung is named, as the rung's own module is
     module, _, name = spec.partition(':')
     if not module or not name:
         raise ValueError(f'a rung is named as module:NAME, e.g. ycit.transformer:TRANSFORMER_RUNG; got {spec!r}')
     try: rung = getattr(importlib.import_module(module), name)
     except ImportError as e: raise ValueError(f'cannot import {module} for the rung {name} ({e})') from None
     except AttributeError: raise ValueError(f'{module} has no {name}') from None
-    if not isinstance(rung, Rung): raise ValueError(f'{spec} is not a Rung (it is of type {type(rung).__name__})')
+    if not (callable(getattr(rung, 'build', None)) and isinstance(getattr(rung, 'config', None), TrainConfig)):  # a Rung (chapter 4c)
+        raise ValueError(f'{spec} is not a Rung (it is of type {type(rung).__name__})')
     return rung
 
 ERROR_WAIT_SECONDS = 10.0  # after a bad argument, how long processes other than rank 0 wait before they exit
