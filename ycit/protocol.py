@@ -32,10 +32,10 @@ from .train import TrainConfig, show_progress, train
 
 # %% auto #0
 __all__ = ['PROTOCOL_VERSION', 'LR_GRID', 'BUDGETS', 'HEADLINE_TOKENS', 'PROTOCOL_BATCH', 'PROTOCOL_BLOCK', 'INIT_SEED',
-           'MAX_EXTENSIONS', 'RUNG_COLORS', 'ycit_protocol_script', 'neighbour_lr', 'RunKey', 'protocol_config',
-           'ngram_bar_record', 'run_key', 'pinned_pool', 'chosen_lrs', 'sweep_of', 'run_protocol', 'in_context_score',
-           'protocol_summary', 'protocol_markdown', 'rung_style', 'plot_tokens', 'position_bins', 'plot_positions',
-           'protocol_compare', 'ycit_protocol']
+           'MAX_EXTENSIONS', 'PROTOCOL_TRAIN', 'RUNG_COLORS', 'ycit_protocol_script', 'neighbour_lr', 'RunKey',
+           'protocol_config', 'ngram_bar_record', 'run_key', 'pinned_pool', 'chosen_lrs', 'sweep_of', 'run_protocol',
+           'in_context_score', 'protocol_summary', 'protocol_markdown', 'rung_style', 'plot_tokens', 'position_bins',
+           'plot_positions', 'protocol_compare', 'ycit_protocol']
 
 # %% ../nbs/15a_protocol.ipynb #4fe87fd3
 PROTOCOL_VERSION = 'fair-ladder-1'
@@ -67,11 +67,12 @@ class RunKey:
         "The record's file name."
         return f'{self.rung}__{self.fit}__{self.budget}{self.amount:g}__lr{self.lr:g}__s{self.seed}.json'
 
+PROTOCOL_TRAIN = TrainConfig(batch_size=PROTOCOL_BATCH, block_size=PROTOCOL_BLOCK, warmup_steps=100, min_lr_frac=0.1,
+                             grad_clip=1.0, eval_stride=PROTOCOL_BLOCK // 2, eval_every=250, eval_batches=10)  # every run's settings
+
 def protocol_config(rung: Rung, key: RunKey) -> TrainConfig:
-    "The rung's training config under the protocol's shared rules (only weight decay and dropout stay the chapter's)."
-    cfg = dataclasses.replace(rung.config, batch_size=PROTOCOL_BATCH, block_size=PROTOCOL_BLOCK, lr=key.lr,
-                              warmup_steps=100, min_lr_frac=0.1, grad_clip=1.0, eval_stride=PROTOCOL_BLOCK // 2,
-                              eval_every=250, eval_batches=10, seed=key.seed)
+    "One run's config: `PROTOCOL_TRAIN` with the run's rate, seed and budget; of the rung's own config only its weight decay."
+    cfg = dataclasses.replace(PROTOCOL_TRAIN, lr=key.lr, seed=key.seed, weight_decay=rung.config.weight_decay)
     if key.budget == 'tokens': return with_budget(cfg, tokens=int(key.amount))
     if key.budget == 'seconds': return with_budget(cfg, seconds=key.amount)
     raise ValueError(f"a budget is 'tokens' or 'seconds', got {key.budget!r}")
