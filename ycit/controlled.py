@@ -37,8 +37,8 @@ __all__ = ['CONTROLLED_RUNGS', 'CONTROLLED', 'CONTROLLED_BLOCK', 'CONTROLLED_CON
            'ControlledRung', 'controlled_model', 'check_controlled', 'ControlledSettings', 'EarlyStopping',
            'ControlledKey', 'run_controlled_key', 'next_runs', 'ControlledRow', 'ControlledSummary',
            'controlled_summary', 'run_controlled', 'controlled_markdown', 'plot_controlled_steps',
-           'plot_controlled_curves', 'controlled_progress', 'controlled_checkpoints', 'crossings', 'ycit_controlled',
-           'write_controlled', 'read_controlled']
+           'plot_controlled_curves', 'controlled_progress', 'controlled_checkpoints', 'crossings', 'controlled_compare',
+           'ycit_controlled', 'write_controlled', 'read_controlled']
 
 # %% ../nbs/15b_controlled.ipynb #a7338e52
 @dataclass(frozen=True)
@@ -483,6 +483,19 @@ def crossings(checkpoints: dict[str, list[float]], at: Sequence[float]) -> list[
                 before, after = checkpoints[a][k] - checkpoints[b][k], checkpoints[a][k + 1] - checkpoints[b][k + 1]
                 if before * after < 0: found.append((a, b, at[k], at[k + 1]) if after < 0 else (b, a, at[k], at[k + 1]))
     return found
+
+# %% ../nbs/15b_controlled.ipynb #7ab96de0
+def controlled_compare(out: str | Path, # the protocol's folder (its records and bar)
+                       a: str, b: str, # two finished rungs, or 'bar' for the n-gram bar
+                      ) -> dict:
+    "Paired difference in validation loss `a - b` (nats/char, mean over seeds) with its 95% block-bootstrap interval."
+    summary, out = controlled_summary(out), Path(out)
+    records = read_records(out/'runs', summary.settings['version'])
+    def sums(name):
+        if name == 'bar': return np.asarray(summary.bar['val_block_sums'])
+        row = summary.row(name)
+        return np.mean([r['val_block_sums'] for r in _seed_records(records, name, row.lr, row.seeds)], axis=0)
+    return paired_bootstrap(sums(a), sums(b), block_counts(summary.bar['val_targets']))
 
 # %% ../nbs/15b_controlled.ipynb #c4e76287
 @call_parse
