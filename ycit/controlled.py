@@ -354,9 +354,10 @@ def controlled_markdown(summary: ControlledSummary,
                        ) -> str:
     "The controlled ladder as a markdown table: a row per finished rung, its chosen rate, spread and paired intervals."
     s, bar = summary.settings, summary.bar
-    rows = [{**dataclasses.asdict(r), 'loss': f'{r.val_loss:.4f} ± {r.val_sd:.4f}', 'step': format_interval(r.vs_previous),
-             'vs_bar': format_interval(r.vs_bar), 'compare': r.previous or '', 'best': f'{r.best_tokens / 1e6:.1f}M',
-             'stopped': f'{r.stopped_early}/{r.seeds}', 'chapter': r.chapter} for r in summary.rows]
+    rows = [{**dataclasses.asdict(r), 'loss': f'{r.val_loss:.4f} ± {r.val_sd:.4f}',
+             'step': format_interval(r.vs_previous) + (f' vs {r.previous}' if r.detour and r.previous else ''),
+             'vs_bar': format_interval(r.vs_bar), 'best': f'{r.best_tokens / 1e6:.1f}M',
+             'stopped': f'{r.stopped_early}/{r.seeds}'} for r in summary.rows]
     if names is not None:
         rows = [summary.row(name) and next(row for row in rows if row['name'] == name) for name in names]
     head = (f"Every rung: the same block ({s['block']['n_layer']} pre-norm blocks of width {s['block']['d_model']}, "
@@ -368,11 +369,11 @@ def controlled_markdown(summary: ControlledSummary,
             f"paired, per character, with 95% block-bootstrap intervals; the bar is the {bar['name']} counted on the same "
             f"training text (order chosen on dev), {bar['val_loss']:.4f} nats/char. Trained without the dev split, so "
             'these losses are not comparable with the fair ladder\'s "as built" runs, which trained on all the training text.')
-    table = markdown_table(rows, [('name', 'rung', ''), ('chapter', 'ch.', ''), ('idea', 'mixer', ''),
+    table = markdown_table(rows, [('name', 'rung', ''), ('idea', 'mixer', ''),
                                   ('params', 'params', ','), ('lr', 'lr', 'g'), ('best', 'tokens at best dev', ''),
                                   ('stopped', 'stopped early', ''), ('loss', 'val loss (nats/char)', ''),
-                                  ('val_bpc', 'bits/char', '.3f'), ('compare', 'compared with', ''),
-                                  ('step', 'difference (95% CI)', ''), ('vs_bar', f"vs {bar['name']}", '')])
+                                  ('val_bpc', 'bits/char', '.3f'), ('step', 'step from the rung above (95% CI)', ''),
+                                  ('vs_bar', f"vs {bar['name']}", '')])
     if names is not None: return table
     pending = f"\n\nStill running or not started: {', '.join(summary.pending)}." if summary.pending else ''
     return f'{head}\n\n{table}{pending}'
