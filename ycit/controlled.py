@@ -466,13 +466,10 @@ def controlled_checkpoints(out: str | Path, # the protocol's folder (its records
     summary = summary or controlled_summary(out)
     records, found = read_records(Path(out)/'runs', summary.settings['version']), {}
     for r in summary.rows:
-        best = []
-        for rec in _seed_records(records, r.name, r.lr, r.seeds):
-            xs = np.array([p[by] for p in rec['dev_curve']])
-            ys = np.minimum.accumulate([p['dev_loss'] for p in rec['dev_curve']])
-            if min(at) < xs[0]: raise ValueError(f'checkpoint {min(at):g} comes before the first dev score ({xs[0]:g} {by})')
-            best.append([float(ys[np.searchsorted(xs, x, side='right') - 1]) for x in at])
-        found[r.name] = np.mean(best, axis=0).tolist()
+        runs = _seed_records(records, r.name, r.lr, r.seeds)
+        first = max(rec['dev_curve'][0][by] for rec in runs)
+        if min(at) < first: raise ValueError(f'checkpoint {min(at):g} comes before the first dev score ({first:g} {by})')
+        found[r.name] = [float(v) for v in _mean_curve(runs, by, np.asarray(at, dtype=float))]
     return found
 
 def crossings(checkpoints: dict[str, list[float]], at: Sequence[float]) -> list[tuple[str, str, float, float]]:
