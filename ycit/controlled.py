@@ -28,17 +28,18 @@ from .protocol import (INIT_SEED, MAX_EXTENSIONS, _extensions, chosen_lrs, ngram
                            sweep_of)
 from .lm import check_causal_mixer, count_params, markdown_table
 from .tokenise import TokenData, corpus
-from .train import TrainConfig, evaluate, show_progress, train
+from .train import TrainConfig, evaluate, make_optimizer, show_progress, train, train_step
 from .transformer import MixerLM, MixerLMConfig
 
 # %% auto #0
 __all__ = ['CONTROLLED_RUNGS', 'CONTROLLED', 'CONTROLLED_BLOCK', 'CONTROLLED_CONTEXT', 'CONTROLLED_BATCH', 'PARAM_BOUND',
-           'NO_OWN_WEIGHTS', 'CONTROLLED_VERSION', 'CONTROLLED_COLORS', 'CONTROLLED_DIR', 'ycit_controlled_script',
-           'ControlledRung', 'controlled_model', 'check_controlled', 'ControlledSettings', 'EarlyStopping',
-           'ControlledKey', 'run_controlled_key', 'next_runs', 'ControlledRow', 'ControlledSummary',
-           'controlled_summary', 'run_controlled', 'controlled_markdown', 'plot_controlled_steps',
-           'plot_controlled_curves', 'controlled_progress', 'controlled_checkpoints', 'crossings', 'controlled_compare',
-           'ycit_controlled', 'write_controlled', 'read_controlled']
+           'NO_OWN_WEIGHTS', 'CONTROLLED_VERSION', 'BOUND_FILE', 'CONTROLLED_COLORS', 'CONTROLLED_DIR',
+           'ycit_controlled_script', 'ControlledRung', 'controlled_model', 'check_controlled', 'ControlledSettings',
+           'EarlyStopping', 'ControlledKey', 'run_controlled_key', 'next_runs', 'probe_rate', 'detour_decision',
+           'read_bound', 'ControlledRow', 'ControlledSummary', 'controlled_summary', 'run_controlled',
+           'controlled_markdown', 'plot_controlled_steps', 'plot_controlled_curves', 'controlled_progress',
+           'controlled_checkpoints', 'crossings', 'controlled_compare', 'ycit_controlled', 'write_controlled',
+           'read_controlled']
 
 # %% ../nbs/15b_controlled.ipynb #a7338e52
 @dataclass(frozen=True)
@@ -119,6 +120,7 @@ class ControlledSettings:
     cap_tokens: int = 16_384_000 # the most training tokens a run may see (4,000 steps)
     eval_tokens: int = 512_000 # dev is scored every this many training tokens (125 steps)
     patience: int = 3 # stop after this many dev scores without a new best
+    cpu_hours: float = 12.0 # the bound: 6 hours on two one-thread workers; a detour joins only if its projected cost fits
     text: str | None = None # the corpus (None: Tiny Shakespeare)
     version: str = CONTROLLED_VERSION
 
@@ -130,6 +132,7 @@ class ControlledSettings:
         if self.cap_tokens < self.eval_tokens:
             raise ValueError(f'a cap of {self.cap_tokens:,} tokens is below one evaluation interval ({self.eval_tokens:,})')
         if self.patience < 1: raise ValueError(f'patience must be at least 1, got {self.patience}')
+        if not self.cpu_hours > 0: raise ValueError(f'cpu_hours must be positive, got {self.cpu_hours}')
         if not self.lrs or min(self.lrs) <= 0: raise ValueError(f'lrs must be positive learning rates, got {self.lrs}')
         object.__setattr__(self, 'rungs', tuple(self.rungs)); object.__setattr__(self, 'lrs', tuple(self.lrs))
 
@@ -202,10 +205,13 @@ def _run_controlled_one(key: ControlledKey, settings: ControlledSettings, path: 
     return key.file
 
 # %% ../nbs/15b_controlled.ipynb #2f70e5e7
-def next_runs(records: dict[str, dict], settings: ControlledSettings) -> list[ControlledKey]:
+def next_runs(records: dict[str, dict], settings: ControlledSettings,
+              left_out: Sequence[str] = (), # detours the bound left out: none of their runs start
+             ) -> list[ControlledKey]:
     "The runs that can start now, in order: the ladder's sweeps (seed 0), its other seeds at each chosen rate, then each detour in turn (its sweep, then its seeds)."
     s, sweeps, seeds, detours = settings.as_dict(), [], [], []
     for rung in settings.rungs:
+        if rung in left_out: continue
         sweep = sweep_of(records, s, rung)
         missing = [lr for lr in settings.lrs if lr not in sweep]
         extension = [] if missing else _extensions(records, s, [rung])
@@ -218,6 +224,42 @@ def next_runs(records: dict[str, dict], settings: ControlledSettings) -> list[Co
         if CONTROLLED[rung].detour: detours += runs  # a detour finishes before the next one is preferred
         else: kind += runs
     return sweeps + seeds + detours
+
+# %% ../nbs/15b_controlled.ipynb #159b9f4a
+BOUND_FILE = 'bound.json'  # the bound's decisions, one per detour, beside protocol.json
+
+def probe_rate(rung: str, steps: int = 20) -> float:
+    "Training tokens per second of `rung`'s controlled model on one thread: `steps` protocol-shaped steps (after 3 to warm up)."
+    threads = torch.get_num_threads(); torch.set_num_threads(1)
+    try:
+        gen = torch.Generator().manual_seed(0)
+        ids = torch.randint(0, 65, (CONTROLLED_BATCH, CONTROLLED_CONTEXT + 1), generator=gen)
+        model = controlled_model(rung); optimizer = make_optimizer(model, TrainConfig())
+        for _ in range(3): train_step(model, optimizer, ids[:, :-1], ids[:, 1:], 1.0)
+        started = time.process_time()
+        for _ in range(steps): train_step(model, optimizer, ids[:, :-1], ids[:, 1:], 1.0)
+        return steps * CONTROLLED_BATCH * CONTROLLED_CONTEXT / (time.process_time() - started)
+    finally: torch.set_num_threads(threads)
+
+def detour_decision(records: dict[str, dict], settings: ControlledSettings, rung: str,
+                    rate: float | None = None, # tokens per CPU second (None: `probe_rate`)
+                   ) -> dict:
+    "Whether detour `rung` fits the bound: the CPU time of the other rungs' records plus its projected cost, against `cpu_hours`."
+    if not CONTROLLED[rung].detour: raise ValueError(f'{rung} is a rung of the ladder: the bound decides only detours')
+    rate = probe_rate(rung) if rate is None else rate
+    runs = len(settings.lrs) + settings.seeds - 1
+    spent = sum(r['cpu_seconds'] for r in records.values() if r['rung'] != rung)
+    projected = runs * settings.cap_tokens / rate
+    bound = settings.cpu_hours * 3600
+    return {'rung': rung, 'tokens_per_cpu_second': rate, 'runs': runs, 'projected_cpu_seconds': projected,
+            'spent_cpu_seconds': spent, 'bound_cpu_seconds': bound, 'joined': spent + projected <= bound}
+
+def read_bound(out: str | Path) -> dict[str, dict]:
+    "The bound's stored decisions in `out` (empty before any detour was decided)."
+    path = Path(out)/BOUND_FILE
+    if not path.exists(): return {}
+    try: return json.loads(path.read_text())
+    except json.JSONDecodeError as error: raise ValueError(f'{path}: not a complete record of the bound ({error})') from None
 
 # %% ../nbs/15b_controlled.ipynb #47533427
 @dataclass
@@ -253,6 +295,7 @@ class ControlledSummary:
     runs: int # records read
     run_seconds: float # wall seconds of all runs together
     run_cpu_seconds: float
+    left_out: dict = dataclasses.field(default_factory=dict) # detours the bound left out: their stored decisions
 
     def row(self, name: str) -> ControlledRow:
         "The row of rung `name`."
@@ -297,8 +340,10 @@ def controlled_summary(out: str | Path) -> ControlledSummary:
                 paired_bootstrap(sums[name], sums[compare], counts) if compare in sums else None,
                 paired_bootstrap(sums[name], np.asarray(bar['val_block_sums']), counts)))
         if not rung.detour: previous = name
-    return ControlledSummary(settings, bar, rows, [r for r in settings['rungs'] if r not in done], len(records),
-                             sum(r['seconds'] for r in records.values()), sum(r['cpu_seconds'] for r in records.values()))
+    left_out = {rung: d for rung, d in read_bound(out).items() if not d['joined']}
+    return ControlledSummary(settings, bar, rows, [r for r in settings['rungs'] if r not in done and r not in left_out],
+                             len(records), sum(r['seconds'] for r in records.values()),
+                             sum(r['cpu_seconds'] for r in records.values()), left_out)
 
 # %% ../nbs/15b_controlled.ipynb #6b28c050
 class _Inline:
@@ -329,14 +374,25 @@ def run_controlled(out: str | Path, # folder for protocol.json, bar.json, runs/
     if not (out/'bar.json').exists():
         write_atomic(out/'bar.json', json.dumps(ngram_bar_record(settings.text, hold_out_dev=True), indent=1))
     runs = out/'runs'; runs.mkdir(parents=True, exist_ok=True)
-    started, running = 0, {}
+    started, running, bound = 0, {}, read_bound(out)
     bar = tqdm(desc='controlled runs', disable=not show_progress(None), unit='run')
     with (pinned_pool(workers) if workers > 1 else _Inline()) as pool:
         while True:
             records = read_records(runs, settings.version)
-            todo = [k for k in next_runs(records, settings) if k.file not in running.values()]
+            left_out = [rung for rung, decision in bound.items() if not decision['joined']]
+            todo = [k for k in next_runs(records, settings, left_out) if k.file not in running.values()]
             while todo and len(running) < workers and (max_runs is None or started < max_runs):
-                key = todo.pop(0)
+                key = todo[0]
+                if CONTROLLED[key.rung].detour and key.rung not in bound:
+                    if running: break  # a detour is decided with no run in flight: the CPU spent is then all in records
+                    bound[key.rung] = decision = detour_decision(records, settings, key.rung)
+                    write_atomic(out/BOUND_FILE, json.dumps(bound, indent=1))
+                    print(f"{key.rung}: projected {decision['projected_cpu_seconds']:,.0f} CPU s, "
+                          f"{decision['spent_cpu_seconds']:,.0f} spent of {decision['bound_cpu_seconds']:,.0f}: "
+                          f"{'joins' if decision['joined'] else 'left out by the bound'}", flush=True)
+                    if not decision['joined']: todo = [k for k in todo if k.rung != key.rung]
+                    continue
+                todo.pop(0)
                 running[pool.submit(_run_controlled_one, key, settings, str(runs/key.file), workers > 1)] = key.file
                 started += 1
             if not running: break
@@ -505,6 +561,7 @@ def ycit_controlled(out: str = 'ladder/controlled', # folder for protocol.json, 
                     cap: int = 16_384_000, # most training tokens per run
                     eval_tokens: int = 512_000, # training tokens between dev scores
                     patience: int = 3, # dev scores without a new best before a run stops
+                    cpu_hours: float = 12.0, # the bound: a detour joins only if its projected CPU cost fits
                     workers: int = 2, # runs at once, one CPU thread each
                     max_runs: int = None, # start at most this many runs now (resume later)
                     from_records: bool = False, # only rebuild the tables and plots from the records in --out
@@ -516,7 +573,7 @@ def ycit_controlled(out: str = 'ladder/controlled', # folder for protocol.json, 
         try: grid = tuple(float(v) for v in lrs.split(',') if v.strip()) if lrs else ControlledSettings.lrs
         except ValueError: raise ValueError(f'--lrs expects comma-separated numbers, got {lrs!r}') from None
         names = [n.strip() for n in rungs.split(',')] if rungs else [r.name for r in CONTROLLED_RUNGS if detours or not r.detour]
-        settings = ControlledSettings(tuple(names), grid, seeds, cap, eval_tokens, patience, text)
+        settings = ControlledSettings(tuple(names), grid, seeds, cap, eval_tokens, patience, cpu_hours=cpu_hours, text=text)
         summary = run_controlled(out, settings, workers, max_runs)
     write_controlled(out, summary)
     print(controlled_markdown(summary))
