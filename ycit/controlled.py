@@ -432,7 +432,10 @@ def controlled_markdown(summary: ControlledSummary,
                                   ('vs_bar', f"vs {bar['name']}", '')])
     if names is not None: return table
     pending = f"\n\nStill running or not started: {', '.join(summary.pending)}." if summary.pending else ''
-    return f'{head}\n\n{table}{pending}'
+    left = ''.join(f"\n\nLeft out by the bound ({d['bound_cpu_seconds'] / 3600:g} CPU hours): {name}, projected at "
+                   f"{d['projected_cpu_seconds']:,.0f} CPU s ({d['runs']} runs at {d['tokens_per_cpu_second']:,.0f} tokens per CPU "
+                   f"second) with {d['spent_cpu_seconds']:,.0f} already spent." for name, d in summary.left_out.items())
+    return f'{head}\n\n{table}{pending}{left}'
 
 def plot_controlled_steps(summary: ControlledSummary, path: str | Path | None = None):
     "Each ladder step's paired difference in validation loss with its 95% interval (left of zero: the step helps)."
